@@ -1,9 +1,9 @@
 """Tests: PostgreSQL and Redis, as in production. DATABASE_URL and REDIS_URL may point elsewhere."""
 
+import dj_database_url
+
 from .base import *  # noqa: F403
 from .base import env
-
-import dj_database_url
 
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
