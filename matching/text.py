@@ -1,0 +1,125 @@
+"""Text features for mixed Simplified Chinese / English technical text. Pure: strings in, tokens out.
+
+Chinese has no spaces and technical vocabulary is open-ended (机器视觉, 柔性夹爪, 平方和优化), so CJK runs are
+represented by overlapping character n-grams, which need no dictionary and still match compound terms part-wise.
+Stop words (function words and generic research words) are cut out first and act as boundaries, so n-grams never
+straddle "的" or "基于". Latin runs (YOLOv5, PLC, deep learning) become word tokens. jieba is used only for the
+readable "matched terms" shown to users, never for the scores, so a dictionary miss cannot hide a match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import rjieba
+
+# Character n-gram range for CJK runs (measured on CSL-ExpertMatch, see docs/MATCHING.md).
+CJK_NGRAM_MIN = 1
+CJK_NGRAM_MAX = 2
+# Upper bound on characters considered per text: keeps pathological input (a pasted book) cheap.
+MAX_CHARS = 20_000
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN_RE = re.compile(rf"[{_CJK}]+|[a-z][a-z0-9]*(?:[+#]+)?|[0-9]+[a-z][a-z0-9]*")
+_CJK_RE = re.compile(rf"[{_CJK}]")
+
+ENGLISH_STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only
+    or other our ours out over own same she should so some such than that the their theirs them then there these
+    they this those through to too under until up very was we were what when where which while who whom why will
+    with would you your yours via based using use used new method methods approach study research analysis paper
+    results result proposed propose show shows present presents provide provides technology system systems""".split()
+)
+
+# Function words and generic words of Chinese technical writing: they carry no topic.
+CHINESE_STOP_WORDS = frozenset(
+    """的 了 和 与 及 或 并 在 是 对 为 以 于 由 从 将 把 被 等 中 其 该 这 那 之 而 且 也 又 就 都 还 但 则 即
+    所 一 一个 一种 一些 我们 本文 文章 通过 基于 采用 利用 使用 进行 研究 分析 方法 提出 结果 表明 显示 具有
+    可以 能够 有效 问题 相关 主要 以及 其中 对于 关于 根据 针对 实现 得到 方面 影响 不同 情况 作用 过程 提高
+    需要 要求 希望 目前 现有 存在 我们 我司 公司 企业 技术 如何 哪些 什么 是否 一定 较 更 很 最 个 项 次 种
+    类 已 已经 正在 可 能 会 要 有 无 没有 不 非 上 下 内 外 后 前 时 年 月 日""".split()
+)
+STOP_WORDS = ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
+
+
+def normalise(text: str | None) -> str:
+    """NFKC (full-width letters, digits and punctuation to half-width), lower case, bounded length."""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFKC", str(text)[:MAX_CHARS]).lower()
+
+
+@lru_cache(maxsize=65_536)
+def _content_pieces(cjk_run: str) -> tuple[str, ...]:
+    """A CJK run split at stop words (segmented by jieba), stop words dropped."""
+    pieces: list[str] = []
+    current = ""
+    for word in rjieba.cut(cjk_run):
+        if word in CHINESE_STOP_WORDS:
+            if current:
+                pieces.append(current)
+            current = ""
+        else:
+            current += word
+    if current:
+        pieces.append(current)
+    return tuple(pieces)
+
+
+def _char_ngrams(piece: str, n_min: int, n_max: int) -> Iterable[str]:
+    length = len(piece)
+    for n in range(n_min, n_max + 1):
+        if n > length:
+            break
+        for start in range(length - n + 1):
+            yield piece[start:start + n]
+
+
+def features(text: str | None, *, n_min: int = CJK_NGRAM_MIN, n_max: int = CJK_NGRAM_MAX) -> list[str]:
+    """The scoring features of a text: CJK character n-grams and Latin word tokens, stop words removed."""
+    tokens: list[str] = []
+    for run in _RUN_RE.findall(normalise(text)):
+        if _CJK_RE.match(run):
+            for piece in _content_pieces(run):
+                tokens.extend(_char_ngrams(piece, n_min, n_max))
+        elif run not in ENGLISH_STOP_WORDS and len(run) > 1:
+            tokens.append(_stem(run))
+    return tokens
+
+
+def _stem(word: str) -> str:
+    """A light English plural/verb-form fold (controllers -> controller) so inflection does not split matches."""
+    if len(word) > 4 and word.isalpha():
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("ing") and len(word) > 6:
+            return word[:-3]
+        if word.endswith("s") and not word.endswith("ss"):
+            return word[:-1]
+    return word
+
+
+def terms(text: str | None) -> list[str]:
+    """Readable words (jieba segmentation) for explanations: de-duplicated, stop words and single CJK chars dropped."""
+    seen: dict[str, None] = {}
+    for run in _RUN_RE.findall(normalise(text)):
+        if _CJK_RE.match(run):
+            for word in rjieba.cut(run):
+                if len(word) >= 2 and word not in CHINESE_STOP_WORDS:
+                    seen.setdefault(word, None)
+        elif run not in ENGLISH_STOP_WORDS and len(run) > 1:
+            seen.setdefault(run, None)
+    return list(seen)
+
+
+def shared_terms(query: str, document: str, *, limit: int = 5) -> list[str]:
+    """Words of `query` that also occur in `document`, in query order, longest evidence first among ties."""
+    document_terms = set(terms(document))
+    document_text = normalise(document)
+    shared = [term for term in terms(query) if term in document_terms or (len(term) >= 2 and term in document_text)]
+    return shared[:limit]
