@@ -1,10 +1,10 @@
 from django.http import HttpRequest
 
-from notifications.models import Notification
+from notifications.selectors import count_unread
 
 
 def unread_notifications(request: HttpRequest) -> dict:
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {"unread_notifications_count": 0}
-    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
-    return {"unread_notifications_count": count}
+    return {"unread_notifications_count": count_unread(user=user)}
