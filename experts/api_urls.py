@@ -1,2 +1,9 @@
+from django.urls import path
 
-urlpatterns: list = []
+from experts import apis
+
+urlpatterns = [
+    path("experts/", apis.ListExpertsApi.as_view(), name="api-expert-list"),
+    path("experts/me/", apis.MyExpertProfileApi.as_view(), name="api-expert-me"),
+    path("experts/<int:pk>/", apis.GetExpertApi.as_view(), name="api-expert-detail"),
+]

@@ -1,2 +1,13 @@
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import apis
+
+urlpatterns = [
+    path("notifications/", apis.ListNotificationsApi.as_view(), name="api-notification-list"),
+    path("notifications/read-all/", apis.MarkAllNotificationsReadApi.as_view(), name="api-notification-read-all"),
+    path(
+        "notifications/unread-count/", apis.CountUnreadNotificationsApi.as_view(),
+        name="api-notification-unread-count",
+    ),
+    path("notifications/<int:pk>/read/", apis.MarkNotificationReadApi.as_view(), name="api-notification-read"),
+]
