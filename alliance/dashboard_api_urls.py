@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns: list = []
+from alliance.dashboard_apis import DashboardApi
+
+urlpatterns: list = [
+    path("dashboard/", DashboardApi.as_view(), name="api-dashboard"),
+]
