@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,7 @@ class IndustryChainAdmin(ParkStaffPermissionMixin, admin.ModelAdmin):
     prepopulated_fields = {"code": ["name"]}
     filter_horizontal = ["leaders"]
     inlines = [TechnicalFieldInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[IndustryChain]:
         return (
