@@ -43,7 +43,9 @@ class Weights:
     feedback_share: float = 0.0
     # Neighbour smoothing: an expert's fit is mixed with the fit of the experts whose profiles are most like theirs.
     neighbours: int = 5
-    neighbour_share: float = 0.5
+    neighbour_share: float = 0.8
+    # Profile similarity at which a neighbour counts in full; weaker neighbours count proportionally less.
+    neighbour_full_similarity: float = 0.2
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -78,7 +80,7 @@ class ExpertMatrix:
     profile: sparse.csr_matrix
     achievements: sparse.csr_matrix  # achievements x vocabulary, grouped by owner in expert order
     achievement_counts: np.ndarray  # per expert
-    neighbours: sparse.csr_matrix | None = None  # experts x experts, rows sum to 1 (or 0 without neighbours)
+    neighbours: sparse.csr_matrix | None = None  # experts x experts: top-k profile cosine similarities
 
     @property
     def size(self) -> int:
@@ -105,7 +107,8 @@ def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFA
         areas=vectorizer.transform(["；".join(p.research_areas) for p in profiles]).tocsr(),
         bio=vectorizer.transform([p.bio for p in profiles]).tocsr(),
         profile=profile_matrix,
-        achievements=vectorizer.transform(achievements).tocsr(),
+        achievements=(vectorizer.transform(achievements).tocsr() if achievements
+                      else sparse.csr_matrix((0, len(vectorizer.vocabulary_)), dtype=np.float32)),
         achievement_counts=np.array([len(p.achievements) for p in profiles], dtype=np.int64),
     )
     matrix.neighbours = neighbour_graph(matrix.profile, weights.neighbours)
@@ -113,7 +116,7 @@ def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFA
 
 
 def neighbour_graph(profile: sparse.csr_matrix, k: int, *, chunk: int = 2048) -> sparse.csr_matrix:
-    """Each expert's k most similar other experts (by whole profile), weighted by similarity, rows summing to 1.
+    """Each expert's k most similar other experts (by whole profile) with their cosine similarity.
 
     Computed in row chunks so memory stays bounded by chunk x experts, not experts squared.
     """
@@ -136,7 +139,7 @@ def neighbour_graph(profile: sparse.csr_matrix, k: int, *, chunk: int = 2048) ->
         (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n), dtype=np.float64
     )
     graph.eliminate_zeros()
-    return normalize(graph, norm="l1")
+    return graph
 
 
 def encode_challenges(matrix: ExpertMatrix, challenges: Sequence[ChallengeText]) -> sparse.csr_matrix:
@@ -209,19 +212,23 @@ def score_matrix(matrix: ExpertMatrix, challenges: Sequence[ChallengeText], *, c
 
 
 def smooth(matrix: ExpertMatrix, scores: np.ndarray) -> np.ndarray:
-    """Mix each expert's fit with the similarity-weighted fit of their nearest profile neighbours.
+    """Mix each expert's fit with the fit of their nearest profile neighbours.
 
     Experts of one field describe it with different words; a challenge that shares words with only some of them
-    still lifts the others through their neighbours (the cluster hypothesis of retrieval). An expert without
-    neighbours keeps their own score, and a convex mix of scores in [0, 1] stays in [0, 1].
+    still lifts the others through their neighbours (the cluster hypothesis of retrieval). Each of the k
+    neighbours takes at most share/k of the weight, scaled down when the neighbour is only weakly similar, so an
+    isolated expert keeps their own score and an unrelated one cannot borrow a good fit. The result is a convex
+    mix of scores in [0, 1], so it stays in [0, 1].
     """
-    share = matrix.weights.neighbour_share
-    if matrix.neighbours is None or not share or matrix.size == 0:
+    weights = matrix.weights
+    if matrix.neighbours is None or not weights.neighbour_share or matrix.size == 0 or not weights.neighbours:
         return scores
-    has_neighbours = np.asarray(matrix.neighbours.sum(axis=1)).ravel() > 0
-    neighbour_fit = np.asarray((matrix.neighbours @ scores.T).T)
-    neighbour_fit = np.where(has_neighbours, neighbour_fit, scores)
-    return np.clip((1.0 - share) * scores + share * neighbour_fit, 0.0, 1.0)
+    graph = matrix.neighbours.copy()
+    graph.data = weights.neighbour_share * np.minimum(1.0, graph.data / weights.neighbour_full_similarity)
+    graph.data /= weights.neighbours
+    mass = np.asarray(graph.sum(axis=1)).ravel()
+    mixed = (1.0 - mass) * scores + np.asarray((graph @ scores.T).T)
+    return np.clip(mixed, 0.0, 1.0)
 
 
 def expand_queries(matrix: ExpertMatrix, queries: sparse.csr_matrix, scores: np.ndarray) -> sparse.csr_matrix:

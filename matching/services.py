@@ -1,14 +1,37 @@
-"""The matcher as the site sees it. INTERIM: replaced by the real engine (text.py, ranking.py, index.py).
+"""The matcher as the site sees it: text fit from the expert index, then the rules and small bounded signals.
 
-The public functions and dataclasses below are the interface the rest of the site codes against.
+Rules (never shown): conflicts of interest, inactive or unavailable experts, experts at their claim limit, and for
+the reverse direction challenges the expert may not claim or has already claimed. Signals (shown as reasons): serving
+the challenge's industry chain, spare capacity, and a track record of accepted claims. They can add at most
+SIGNAL_SHARE to a score, and only in proportion to the text fit, so they reorder good fits but never promote a
+poor one.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
-from challenges.models import Challenge
-from experts.models import Expert
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges.models import Challenge, Claim
+from challenges.services import expert_load_filter
+from experts.models import ConflictOfInterest, Expert
+from matching import ranking, text
+from matching.index import get_index
+
+logger = logging.getLogger(__name__)
+
+TEXT_SHARE = 0.85
+SIGNAL_SHARE = 1.0 - TEXT_SHARE
+# Below this text fit a pair is not a match at all, whatever the signals.
+MIN_TEXT_FIT = 0.02
+# Text fit at which the signals count in full.
+FULL_SIGNAL_FIT = 0.20
+TRACK_RECORD_CAP = 5
 
 
 @dataclass
@@ -19,6 +42,7 @@ class ExpertMatch:
     matched_areas: list[str] = field(default_factory=list)
     matched_terms: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # human-readable, Chinese
+    text_fit: float = 0.0
 
 
 @dataclass
@@ -29,6 +53,7 @@ class ChallengeMatch:
     matched_areas: list[str] = field(default_factory=list)
     matched_terms: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    text_fit: float = 0.0
 
 
 @dataclass
@@ -37,38 +62,149 @@ class MatchPosition:
     score: float
 
 
+def challenge_text(challenge: Challenge) -> ranking.ChallengeText:
+    return ranking.ChallengeText(title=challenge.title, keywords=list(challenge.keywords or []),
+                                 description=challenge.description)
+
+
+def _plain_challenge_text(challenge: Challenge) -> str:
+    return "\n".join([challenge.title, "；".join(challenge.keywords or []), challenge.description])
+
+
+def _final_score(*, fit: float, serves_chain: bool, load: int, limit: int, accepted: int) -> float:
+    capacity = max(0.0, 1.0 - load / limit) if limit else 0.0
+    signals = (0.4 * serves_chain + 0.3 * capacity + 0.3 * min(accepted, TRACK_RECORD_CAP) / TRACK_RECORD_CAP)
+    gate = min(1.0, fit / FULL_SIGNAL_FIT)
+    return round(min(1.0, max(0.0, TEXT_SHARE * fit + SIGNAL_SHARE * gate * signals)), 4)
+
+
+def _reasons(*, areas: list[str], terms: list[str], serves_chain: bool, load: int, limit: int,
+             accepted: int) -> list[str]:
+    reasons = []
+    if areas:
+        reasons.append(_("研究方向匹配：%(areas)s") % {"areas": "、".join(areas)})
+    elif terms:
+        reasons.append(_("关键词匹配：%(terms)s") % {"terms": "、".join(terms)})
+    if serves_chain:
+        reasons.append(_("服务本产业链"))
+    reasons.append(_("当前承接 %(load)s/%(limit)s 项") % {"load": load, "limit": limit})
+    if accepted:
+        reasons.append(_("已成功承接 %(count)s 项") % {"count": accepted})
+    return reasons
+
+
+def _expert_text(expert: Expert) -> str:
+    achievements = [item.title for item in expert.achievements.all()]
+    return "\n".join(["；".join(expert.research_areas or []), expert.bio, *achievements])
+
+
+def _annotated_experts(challenge: Challenge) -> QuerySet[Expert]:
+    """Experts who may take this challenge now, with their load, track record and chain, in one query."""
+    conflicts = ConflictOfInterest.objects.filter(expert_id=OuterRef("pk"), organisation_id=challenge.enterprise_id)
+    serves = Expert.chains.through.objects.filter(expert_id=OuterRef("pk"), industrychain_id=challenge.chain_id)
+    already_claimed = Claim.objects.filter(expert_id=OuterRef("pk"), challenge_id=challenge.pk,
+                                           status__in=Claim.LIVE_STATUSES)
+    return (
+        Expert.objects.filter(is_active=True, is_available=True)
+        .exclude(organisation_id=challenge.enterprise_id)
+        .annotate(
+            has_conflict=Exists(conflicts),
+            serves_chain=Exists(serves),
+            has_claimed=Exists(already_claimed),
+            load=Count("claims", filter=expert_load_filter(), distinct=True),
+            accepted_count=Count("claims", filter=Q(claims__status=Claim.Status.ACCEPTED), distinct=True),
+        )
+        .filter(has_conflict=False)
+        # An expert who already claimed this challenge keeps their place (their rank is what was recorded);
+        # others must have room for one more claim.
+        .filter(Q(load__lt=F("max_active_claims")) | Q(has_claimed=True))
+        .select_related("organisation")
+        .prefetch_related("achievements")
+    )
+
+
 def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list[ExpertMatch]:
     """Experts who fit a challenge, best first, excluding conflicts of interest and unavailable experts."""
-    results: list[ExpertMatch] = []
-    text = f"{challenge.title} {' '.join(challenge.keywords)} {challenge.description}"
-    for expert in Expert.objects.filter(is_active=True, is_available=True).exclude(
-        organisation_id=challenge.enterprise_id
-    ):
-        matched = [area for area in expert.research_areas if area and area in text]
-        if matched:
-            results.append(ExpertMatch(expert=expert, score=min(1.0, 0.3 * len(matched)), rank=0,
-                                       matched_areas=matched, reasons=[f"研究方向：{'、'.join(matched)}"]))
-    results.sort(key=lambda match: -match.score)
-    for position, match in enumerate(results[:limit], start=1):
+    index = get_index()
+    if limit <= 0 or not index.matrix.size:
+        return []
+    fit = ranking.score_matrix(index.matrix, [challenge_text(challenge)])[0]
+    order = ranking.top_k(fit, index.matrix.size)
+    order = order[fit[order] >= MIN_TEXT_FIT]
+    # Take the best text fits first and widen only if rules removed too many: one query in the usual case.
+    window = max(limit * 4, 50)
+    while True:
+        ids = [int(index.expert_ids[row]) for row in order[:window]]
+        experts = {expert.pk: expert for expert in _annotated_experts(challenge).filter(pk__in=ids)}
+        if len(experts) >= limit or window >= len(order):
+            break
+        window *= 4
+    query = _plain_challenge_text(challenge)
+    matches = []
+    for expert in experts.values():
+        text_fit = float(fit[index.position[expert.pk]])
+        areas = text.matched_areas(expert.research_areas or [], query)
+        terms = text.shared_terms(query, _expert_text(expert), limit=5)
+        matches.append(ExpertMatch(
+            expert=expert,
+            score=_final_score(fit=text_fit, serves_chain=expert.serves_chain, load=expert.load,
+                               limit=expert.max_active_claims, accepted=expert.accepted_count),
+            rank=0, matched_areas=areas, matched_terms=terms, text_fit=round(text_fit, 4),
+            reasons=_reasons(areas=areas, terms=terms, serves_chain=expert.serves_chain, load=expert.load,
+                             limit=expert.max_active_claims, accepted=expert.accepted_count),
+        ))
+    matches.sort(key=lambda match: (-match.score, -match.text_fit, match.expert.pk))
+    matches = matches[:limit]
+    for position, match in enumerate(matches, start=1):
         match.rank = position
-    return results[:limit]
+    return matches
 
 
 def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[ChallengeMatch]:
-    """Open challenges that fit an expert (为我推荐), best first."""
-    results: list[ChallengeMatch] = []
-    for challenge in Challenge.objects.filter(status=Challenge.Status.OPEN).exclude(
-        enterprise_id=expert.organisation_id
-    ):
-        text = f"{challenge.title} {' '.join(challenge.keywords)} {challenge.description}"
-        matched = [area for area in expert.research_areas if area and area in text]
-        if matched:
-            results.append(ChallengeMatch(challenge=challenge, score=min(1.0, 0.3 * len(matched)), rank=0,
-                                          matched_areas=matched, reasons=[f"研究方向：{'、'.join(matched)}"]))
-    results.sort(key=lambda match: -match.score)
-    for position, match in enumerate(results[:limit], start=1):
+    """Open challenges that fit an expert (为我推荐), best first, leaving out ones they may not or did claim."""
+    index = get_index()
+    row = index.position.get(expert.pk)
+    if limit <= 0 or row is None or not expert.is_active:
+        return []
+    conflicts = ConflictOfInterest.objects.filter(expert_id=expert.pk, organisation_id=OuterRef("enterprise_id"))
+    claimed = Claim.objects.filter(expert_id=expert.pk, challenge_id=OuterRef("pk"), status__in=Claim.LIVE_STATUSES)
+    challenges = list(
+        Challenge.objects.filter(status=Challenge.Status.OPEN, deadline__gte=timezone.localdate())
+        .exclude(enterprise_id=expert.organisation_id)
+        .exclude(Exists(conflicts))
+        .exclude(Exists(claimed))
+        .select_related("enterprise", "chain")
+    )
+    if not challenges:
+        return []
+    fit = ranking.score_matrix(index.matrix, [challenge_text(c) for c in challenges])[:, row]
+    chain_ids = set(expert.chains.values_list("id", flat=True))
+    counts = Expert.objects.filter(pk=expert.pk).aggregate(
+        load=Count("claims", filter=expert_load_filter(), distinct=True),
+        accepted=Count("claims", filter=Q(claims__status=Claim.Status.ACCEPTED), distinct=True),
+    )
+    profile_text = "\n".join(["；".join(expert.research_areas or []), expert.bio])
+    matches = []
+    for challenge, text_fit in zip(challenges, fit.tolist(), strict=True):
+        if text_fit < MIN_TEXT_FIT:
+            continue
+        query = _plain_challenge_text(challenge)
+        serves_chain = challenge.chain_id in chain_ids
+        areas = text.matched_areas(expert.research_areas or [], query)
+        terms = text.shared_terms(query, profile_text, limit=5)
+        matches.append(ChallengeMatch(
+            challenge=challenge,
+            score=_final_score(fit=text_fit, serves_chain=serves_chain, load=counts["load"],
+                               limit=expert.max_active_claims, accepted=counts["accepted"]),
+            rank=0, matched_areas=areas, matched_terms=terms, text_fit=round(text_fit, 4),
+            reasons=_reasons(areas=areas, terms=terms, serves_chain=serves_chain, load=counts["load"],
+                             limit=expert.max_active_claims, accepted=counts["accepted"]),
+        ))
+    matches.sort(key=lambda match: (-match.score, -match.text_fit, -match.challenge.pk))
+    matches = matches[:limit]
+    for position, match in enumerate(matches, start=1):
         match.rank = position
-    return results[:limit]
+    return matches
 
 
 def match_position(*, expert: Expert, challenge: Challenge, limit: int = 50) -> MatchPosition | None:
@@ -80,5 +216,17 @@ def match_position(*, expert: Expert, challenge: Challenge, limit: int = 50) -> 
 
 
 def schedule_index_refresh(*, expert_ids: list[int]) -> None:
-    """Ask for the experts' index rows to be rebuilt after the current transaction commits."""
-    return None
+    """Ask for the expert index to be rebuilt after the current transaction commits.
+
+    Rankings never depend on this having run (the index notices a changed pool by itself); it only moves the
+    rebuild off the request path. A broker outage is therefore logged, not raised.
+    """
+    def enqueue() -> None:
+        from matching.tasks import rebuild_match_index_task
+
+        try:
+            rebuild_match_index_task.delay(expert_ids=list(expert_ids))
+        except Exception:  # the broker is down: the next ranking rebuilds inline instead
+            logger.warning("could not enqueue the match index rebuild", exc_info=True)
+
+    transaction.on_commit(enqueue)

@@ -93,12 +93,10 @@ def features(text: str | None, *, n_min: int = CJK_NGRAM_MIN, n_max: int = CJK_N
 
 
 def _stem(word: str) -> str:
-    """A light English plural/verb-form fold (controllers -> controller) so inflection does not split matches."""
+    """A light English plural fold (controllers -> controller) so inflection does not split matches."""
     if len(word) > 4 and word.isalpha():
         if word.endswith("ies"):
             return word[:-3] + "y"
-        if word.endswith("ing") and len(word) > 6:
-            return word[:-3]
         if word.endswith("s") and not word.endswith("ss"):
             return word[:-1]
     return word
@@ -123,3 +121,25 @@ def shared_terms(query: str, document: str, *, limit: int = 5) -> list[str]:
     document_text = normalise(document)
     shared = [term for term in terms(query) if term in document_terms or (len(term) >= 2 and term in document_text)]
     return shared[:limit]
+
+
+def matched_areas(areas: Iterable[str], query: str, *, coverage: float = 0.6) -> list[str]:
+    """The research areas a text is about: named literally, or most of the area's bigrams/words present in it.
+
+    "机器视觉" matches "基于视觉的机器检测" only through its pieces, so coverage of the area's own features is
+    used rather than an exact substring alone.
+    """
+    query_text = normalise(query)
+    query_features = set(features(query, n_min=2, n_max=2)) | set(features(query, n_min=1, n_max=1))
+    matched: list[str] = []
+    for area in areas:
+        area_text = normalise(area).strip()
+        if not area_text:
+            continue
+        if area_text in query_text:
+            matched.append(area)
+            continue
+        area_features = set(features(area, n_min=2, n_max=2))
+        if len(area_features) >= 2 and len(area_features & query_features) / len(area_features) >= coverage:
+            matched.append(area)
+    return matched
