@@ -89,7 +89,7 @@ def _kpi_cards(data: dict[str, Any], chain_id: int | None) -> list[dict[str, Any
         {"label": _("揭榜率"), "value": f"{rate * 100:.1f}%" if rate is not None else "—", "url": "",
          "icon": "percent"},
         {"label": _("首次揭榜中位用时"),
-         "value": _("%(hours)s 小时") % {"hours": median} if median is not None else "—", "url": "",
+         "value": median if median is not None else "—", "unit": _("小时") if median is not None else "", "url": "",
          "icon": "stopwatch"},
         {"label": _("服务企业"), "value": totals["enterprises_served"], "url": "", "icon": "building-check"},
     ]

@@ -113,12 +113,12 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
-      xAxis: { type: "category", boundaryGap: false, data: data.monthly_trend.months },
+      grid: { left: 8, right: 32, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "category", boundaryGap: false, data: data.monthly_trend.months, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: labels.published, type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: data.monthly_trend.published },
-        { name: labels.claimed, type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: data.monthly_trend.claimed }
+        { name: labels.published, type: "line", areaStyle: { opacity: 0.15 }, data: data.monthly_trend.published },
+        { name: labels.claimed, type: "line", areaStyle: { opacity: 0.15 }, data: data.monthly_trend.claimed }
       ]
     };
   });

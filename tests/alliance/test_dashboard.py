@@ -195,7 +195,7 @@ def test_park_staff_page_shows_figures_charts_and_links(client, park_staff, chai
     assert data["totals"]["claimed"] == 2
     assert data["median_hours_to_first_claim"] == 3.0
     assert "66.7%" in html
-    assert "3.0 小时" in html
+    assert re.search(r">\s*3\.0<small[^>]*>小时</small>", html)
     assert "李明" in html
 
 
