@@ -2,7 +2,7 @@
 
 from rest_framework.authtoken.models import Token
 
-from alliance.models import Organisation
+from alliance.models import IndustryChain, Organisation
 from tests import factories
 
 
@@ -48,10 +48,14 @@ def test_reference_lists_need_a_signed_in_user(api_client, chain):
         assert api_client.get(url).status_code in (401, 403)
 
 
-def test_chains_are_listed_in_order(signed_in, expert_user, chain, other_chain):
-    response = signed_in(expert_user).get("/api/v1/chains/")
+def test_chains_are_listed_in_their_sort_order(signed_in, enterprise_user, chain, other_chain):
+    # given the park puts 生命大健康 first
+    IndustryChain.objects.filter(pk=other_chain.pk).update(sort_order=1)
+    IndustryChain.objects.filter(pk=chain.pk).update(sort_order=2)
+    # when a member lists the chains, then they come whole (no page) in that order
+    response = signed_in(enterprise_user).get("/api/v1/chains/")
     assert response.status_code == 200
-    assert [item["name"] for item in response.json()] == ["高端智能装备", "生命大健康"]
+    assert [item["name"] for item in response.json()] == ["生命大健康", "高端智能装备"]
 
 
 def test_fields_filter_by_chain(signed_in, expert_user, field, other_chain):
