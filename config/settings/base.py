@@ -151,6 +151,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "kind" choice set: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ChallengeStatusEnum": "challenges.models.Status",
+        "ClaimStatusEnum": "challenges.models.Claim.Status",
+        "ChallengeEventKindEnum": "challenges.models.ChallengeEvent.Kind",
+        "NotificationKindEnum": "notifications.models.Notification.Kind",
+        "OrganisationKindEnum": "alliance.models.Organisation.Kind",
+        "AchievementKindEnum": "experts.models.Achievement.Kind",
+    },
 }
 
 # Celery: Redis as broker; tasks are enqueued on commit, acknowledged late, retried.
