@@ -54,7 +54,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
+        # Keep the service's own Chinese reason when it gave one.
+        exc = drf_exceptions.PermissionDenied(detail=str(exc) or None)
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, drf_exceptions.ValidationError):
         # Field messages stay under "errors" so clients find them in one place.

@@ -99,16 +99,22 @@ def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFA
         profile_matrix = vectorizer.fit_transform(full_texts).tocsr()
     else:  # nothing to learn a vocabulary from: an empty, still usable index
         vectorizer.fit(["empty"])
-        profile_matrix = vectorizer.transform(full_texts).tocsr()
+        profile_matrix = None
     achievements = [item for profile in profiles for item in profile.achievements]
+
+    def encode(documents: list[str]) -> sparse.csr_matrix:
+        # scikit-learn refuses to transform zero documents; an empty pool is still a valid index.
+        if not documents:
+            return sparse.csr_matrix((0, len(vectorizer.vocabulary_)), dtype=np.float32)
+        return vectorizer.transform(documents).tocsr()
+
     matrix = ExpertMatrix(
         vectorizer=vectorizer,
         weights=weights,
-        areas=vectorizer.transform(["；".join(p.research_areas) for p in profiles]).tocsr(),
-        bio=vectorizer.transform([p.bio for p in profiles]).tocsr(),
-        profile=profile_matrix,
-        achievements=(vectorizer.transform(achievements).tocsr() if achievements
-                      else sparse.csr_matrix((0, len(vectorizer.vocabulary_)), dtype=np.float32)),
+        areas=encode(["；".join(p.research_areas) for p in profiles]),
+        bio=encode([p.bio for p in profiles]),
+        profile=profile_matrix if profile_matrix is not None else encode(full_texts),
+        achievements=encode(achievements),
         achievement_counts=np.array([len(p.achievements) for p in profiles], dtype=np.int64),
     )
     matrix.neighbours = neighbour_graph(matrix.profile, weights.neighbours)
