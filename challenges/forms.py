@@ -245,13 +245,17 @@ class HallFilterForm(BootstrapFormMixin, forms.Form):
             queryset = queryset.filter(field=data["field"])
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
+        # A confidential challenge shows only its title, chain and field in lists, so filters and search must not
+        # reveal its reward or description either: it matches on the title alone.
         if data.get("reward_min") is not None:
-            queryset = queryset.filter(reward_wan__gte=data["reward_min"])
+            queryset = queryset.filter(reward_wan__gte=data["reward_min"], is_confidential=False)
         if data.get("reward_max") is not None:
-            queryset = queryset.filter(reward_wan__lte=data["reward_max"])
+            queryset = queryset.filter(reward_wan__lte=data["reward_max"], is_confidential=False)
         text = (data.get("q") or "").strip()
         if text:
-            queryset = queryset.filter(keyword_condition(text))
+            queryset = queryset.filter(
+                (Q(is_confidential=False) & keyword_condition(text)) | Q(is_confidential=True, title__icontains=text)
+            )
         return queryset
 
 

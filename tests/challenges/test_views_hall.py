@@ -62,6 +62,20 @@ def test_search_covers_title_description_and_keywords(client, expert_user, hall,
     assert set(titles(client.get(reverse("challenges:hall"), {"q": query}))) == expected
 
 
+def test_search_and_reward_filter_do_not_reveal_a_confidential_challenge(client, expert_user, chain, enterprise):
+    # given a confidential challenge whose description and reward only involved experts may see
+    factories.ChallengeFactory(enterprise=enterprise, chain=chain, title="电池壳体焊接", is_confidential=True,
+                               description="激光焊接气孔率高，需要工艺优化。", keywords=["激光焊"],
+                               reward_wan=Decimal("99"))
+    client.force_login(expert_user)
+    url = reverse("challenges:hall")
+    # then searching its hidden words or probing its reward finds nothing, while its title still finds it
+    assert titles(client.get(url, {"q": "气孔"})) == []
+    assert titles(client.get(url, {"q": "激光焊"})) == []
+    assert titles(client.get(url, {"reward_min": "90"})) == []
+    assert titles(client.get(url, {"q": "壳体"})) == ["电池壳体焊接"]
+
+
 def test_bad_filter_values_are_reported_and_ignored_not_a_500(client, expert_user, hall):
     client.force_login(expert_user)
     response = client.get(

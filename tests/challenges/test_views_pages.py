@@ -64,6 +64,7 @@ def test_anonymous_visitor_sees_landing_page_with_open_challenges(client, open_c
         ("enterprise_user", "challenges:mine"),
         ("expert_user", "challenges:recommended"),
         ("chain_leader", "challenges:chain"),
+        ("park_staff", "alliance:dashboard"),
     ],
 )
 def test_signed_in_user_is_sent_to_their_role_home(client, request, user_fixture, target):
