@@ -4,46 +4,12 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from challenges import views as challenge_views
-from challenges.models import Challenge, Status
-from experts.models import Expert
-from matching import services as matching_services
-from matching.services import ChallengeMatch, ExpertMatch
+from challenges.models import Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def stub_matcher(monkeypatch):
-    """These tests are about the pages; the matcher (tested in tests/matching) is replaced by a keyword overlap."""
-
-    def rank_experts(challenge, *, limit=10):
-        matches = []
-        for expert in Expert.objects.filter(is_active=True).order_by("id"):
-            areas = [area for area in expert.research_areas if area in challenge.keywords]
-            if areas:
-                matches.append(ExpertMatch(expert=expert, score=0.3 * len(areas), rank=0, matched_areas=areas,
-                                           reasons=[f"研究方向相符：{'、'.join(areas)}"]))
-        matches.sort(key=lambda match: -match.score)
-        for rank, match in enumerate(matches, start=1):
-            match.rank = rank
-        return matches[:limit]
-
-    def rank_challenges(expert, *, limit=10):
-        matches = []
-        for challenge in Challenge.objects.filter(status=Status.OPEN).order_by("id"):
-            areas = [area for area in expert.research_areas if area in challenge.keywords]
-            if areas:
-                matches.append(ChallengeMatch(challenge=challenge, score=0.3 * len(areas), rank=len(matches) + 1,
-                                              matched_areas=areas, reasons=[f"研究方向相符：{'、'.join(areas)}"]))
-        return matches[:limit]
-
-    monkeypatch.setattr(matching_services, "rank_experts_for_challenge", rank_experts)
-    monkeypatch.setattr(matching_services, "rank_challenges_for_expert", rank_challenges)
-    monkeypatch.setattr(matching_services, "match_position", lambda **kwargs: None)
-    monkeypatch.setattr(challenge_views, "rank_experts_for_challenge", rank_experts)
-    monkeypatch.setattr(challenge_views, "rank_challenges_for_expert", rank_challenges)
 
 
 def test_anonymous_visitor_sees_landing_page_with_open_challenges(client, open_challenge):
