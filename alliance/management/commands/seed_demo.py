@@ -60,15 +60,15 @@ class Command(BaseCommand):
         try:
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 with transaction.atomic():
-                    summary = Seeder(now=timezone.now()).run()
+                    seeder = Seeder(now=timezone.now())
+                    summary = seeder.run()
         finally:
             current_app.conf.task_always_eager = was_eager
             logging.disable(logging.NOTSET)
 
         self.stdout.write(self.style.SUCCESS("演示数据已载入：") + "，".join(f"{k} {v}" for k, v in summary.items()))
-        for warning in summary_warnings:
+        for warning in seeder.warnings:
             self.stdout.write(self.style.WARNING(warning))
-        summary_warnings.clear()
         self.print_logins()
 
     def print_logins(self) -> None:
@@ -77,9 +77,6 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             name = user.name if user else ""
             self.stdout.write(f"  {role:<18} {username:<18} {name}")
-
-
-summary_warnings: list[str] = []
 
 
 def demo_usernames() -> set[str]:
@@ -128,6 +125,8 @@ class Seeder:
     park_staff_user: User | None = None
     # Highest ids seen so far: rows above them were written by the step being timestamped.
     marks: dict[type, int] = field(default_factory=dict)
+    # Steps the services refused (a rule changed since the data was written): reported, not fatal.
+    warnings: list[str] = field(default_factory=list)
 
     def run(self) -> dict[str, int]:
         self.founding = self.now - dt.timedelta(days=400)
@@ -276,7 +275,7 @@ class Seeder:
                     challenge=challenge, expert=self.experts[username], by=challenge.chain.leaders.first(), note=note
                 )
             except ApplicationError as error:
-                summary_warnings.append(f"未能推荐 {username} →「{seed.title}」：{error.message}")
+                self.warnings.append(f"未能推荐 {username} →「{seed.title}」：{error.message}")
                 continue
             self.stamp(self.at(start, min_hours=1, max_hours=36))
 
@@ -326,7 +325,7 @@ class Seeder:
                 expected_days=claim_seed.expected_days,
             )
         except ApplicationError as error:
-            summary_warnings.append(f"未能揭榜 {claim_seed.expert} →「{seed.title}」：{error.message}")
+            self.warnings.append(f"未能揭榜 {claim_seed.expert} →「{seed.title}」：{error.message}")
             return None
         # A first-come claim is accepted in the same step; stamp its events too.
         Claim.objects.filter(pk=claim.pk, decided_at__isnull=False).update(decided_at=when)
