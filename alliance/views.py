@@ -117,7 +117,11 @@ def _matrix_rows(data: dict[str, Any], status_columns: list[dict[str, Any]]) -> 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """管委会看板: park staff see every chain, a chain leader their own; anyone else gets 403."""
     chains = list(dashboard_chains(user=request.user))
-    form = DashboardFilterForm(request.GET, chains=chains)
+    query = request.GET.copy()
+    if not query.get("period"):
+        # A first visit shows the default period, and the select must name that same period.
+        query["period"] = Period.DEFAULT
+    form = DashboardFilterForm(query, chains=chains)
     context: dict[str, Any] = {"form": form, "data": None}
     if not form.is_valid():
         form.mark_invalid_fields()

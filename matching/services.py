@@ -145,6 +145,8 @@ def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list
         text_fit = float(fit[index.position[expert.pk]])
         areas = text.matched_areas(expert.research_areas or [], query)
         terms = text.shared_terms(query, _expert_text(expert), limit=5)
+        if not areas and not terms:
+            continue  # nothing a person could read as a reason: not shown as a recommendation
         matches.append(ExpertMatch(
             expert=expert,
             score=_final_score(fit=text_fit, serves_chain=expert.serves_chain, load=expert.load,
@@ -192,6 +194,8 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
         serves_chain = challenge.chain_id in chain_ids
         areas = text.matched_areas(expert.research_areas or [], query)
         terms = text.shared_terms(query, profile_text, limit=5)
+        if not areas and not terms:
+            continue
         matches.append(ChallengeMatch(
             challenge=challenge,
             score=_final_score(fit=text_fit, serves_chain=serves_chain, load=counts["load"],

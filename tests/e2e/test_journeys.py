@@ -280,7 +280,6 @@ def test_language_switch_turns_the_page_to_english(page, live_server, alliance, 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(strict=True, reason="dashboard bug: a first visit counts 本年 but the period select shows 本月")
 def test_dashboard_period_select_names_the_period_the_figures_cover(page, live_server, alliance):
     # given park staff on the dashboard for the first time (no filter chosen)
     sign_in(page, live_server.url, "park")
