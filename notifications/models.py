@@ -2,11 +2,15 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """One message to one person about one event. The in-app inbox reads these rows."""
+    """One message to one person about one event, or to one chain's group robot. The in-app inbox reads these rows.
+
+    A row has either a recipient (a person: in-app, e-mail) or a chain (its group robot: webhook), never both.
+    """
 
     class Kind(models.TextChoices):
         CHALLENGE_PUBLISHED = "challenge_published", _("新需求发布")
@@ -40,7 +44,12 @@ class Notification(models.Model):
         GENERIC = "generic", _("系统通知")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人"),
+        null=True, blank=True,
+    )
+    chain = models.ForeignKey(
+        "alliance.IndustryChain", on_delete=models.CASCADE, related_name="announcements",
+        verbose_name=_("产业链群机器人"), null=True, blank=True,
     )
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=200)
@@ -57,6 +66,12 @@ class Notification(models.Model):
         verbose_name_plural = _("通知")
         constraints = [
             models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_unique_per_event"),
+            models.UniqueConstraint(fields=["chain", "dedupe_key"], name="announcement_unique_per_event"),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, chain__isnull=True)
+                | Q(recipient__isnull=True, chain__isnull=False),
+                name="notification_person_or_chain",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alliance.models import User
+from alliance.models import IndustryChain, User
 from notifications.channels import PermanentChannelError, get_channel
 from notifications.models import Delivery, Notification
 
@@ -62,6 +62,26 @@ def notify(*, recipients: Iterable[User], message: Message, channels: Iterable[s
     return created
 
 
+def announce_to_chain(*, chain: IndustryChain, message: Message) -> int | None:
+    """Write one announcement for the chain's group robot (webhook) in the caller's transaction.
+
+    Delivered by Celery after commit like every other notification. Returns the notification id, or None when the
+    chain has no robot configured or this event was already announced (same dedupe key).
+    """
+    if chain is None or not chain.webhook_url:
+        return None
+    notification, was_created = Notification.objects.get_or_create(
+        chain=chain,
+        dedupe_key=message.dedupe_key,
+        defaults={"kind": message.kind, "title": message.title, "body": message.body, "url": message.url},
+    )
+    if not was_created:
+        return None
+    Delivery.objects.create(notification=notification, channel=Delivery.Channel.WEBHOOK)
+    transaction.on_commit(lambda: enqueue_deliveries(notification_ids=[notification.pk]))
+    return notification.pk
+
+
 def enqueue_deliveries(*, notification_ids: Iterable[int]) -> None:
     from notifications.tasks import deliver_notification_task
 
@@ -100,7 +120,7 @@ def _deliver_one(*, delivery_id: int) -> tuple[bool, Exception | None]:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient")
+            .select_related("notification__recipient", "notification__chain")
             .filter(pk=delivery_id, state=Delivery.State.PENDING)
             .first()
         )
@@ -116,7 +136,7 @@ def _deliver_one(*, delivery_id: int) -> tuple[bool, Exception | None]:
             if channel is None:
                 delivery.state = Delivery.State.SKIPPED
                 delivery.last_error = f"no channel named {delivery.channel!r}"
-            elif not recipient.is_active:
+            elif recipient is not None and not recipient.is_active:
                 delivery.state = Delivery.State.SKIPPED
             elif channel.send(delivery.notification, delivery_id=delivery.pk):
                 delivery.state = Delivery.State.SENT
