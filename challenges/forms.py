@@ -49,7 +49,9 @@ class BootstrapFormMixin:
 
 class TechnicalFieldChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: TechnicalField) -> str:
-        return f"{obj.name}（{obj.chain.name}）" if obj.chain_id else obj.name
+        if not obj.chain_id:
+            return obj.name
+        return _("%(name)s（%(chain)s）") % {"name": obj.name, "chain": obj.chain.name}
 
 
 class ChallengeForm(BootstrapFormMixin, forms.Form):
@@ -148,7 +150,7 @@ class ClaimForm(BootstrapFormMixin, forms.Form):
 class ExpertChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Expert) -> str:
         detail = obj.title or obj.get_category_display()
-        return f"{obj.name}（{detail}）"
+        return _("%(name)s（%(detail)s）") % {"name": obj.name, "detail": detail}
 
 
 class RecommendForm(BootstrapFormMixin, forms.Form):
