@@ -65,7 +65,7 @@ class TechnicalFieldInline(ParkStaffTabularInline):
 
 @admin.register(IndustryChain)
 class IndustryChainAdmin(ParkStaffPermissionMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "sort_order", "leader_names", "expert_count", "organisation_count"]
+    list_display = ["name", "code", "sort_order", "leader_names", "expert_count", "organisation_count", "webhook_kind"]
     list_editable = ["sort_order"]
     search_fields = ["name", "code", "description"]
     prepopulated_fields = {"code": ["name"]}

@@ -33,7 +33,16 @@ class IndustryChain(models.Model):
     leaders = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="led_chains", blank=True, verbose_name=_("链长")
     )
+    class WebhookKind(models.TextChoices):
+        WECOM = "wecom", _("企业微信")
+        DINGTALK = "dingtalk", _("钉钉")
+        FEISHU = "feishu", _("飞书")
+
     webhook_url = models.URLField(_("群机器人 Webhook"), blank=True)
+    webhook_kind = models.CharField(
+        _("群机器人类型"), max_length=16, choices=WebhookKind.choices, default=WebhookKind.WECOM,
+        help_text=_("新需求发布时，通知按该平台的消息格式发送到上面的 Webhook 地址。"),
+    )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
