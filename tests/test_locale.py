@@ -32,3 +32,9 @@ def test_api_follows_accept_language(api_client):
     assert english.status_code in (401, 403)
     assert english.headers["Content-Language"] == "en"
     assert chinese.headers["Content-Language"] == "zh-hans"
+
+
+def test_favicon_is_served_by_us(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/")
