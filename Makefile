@@ -36,7 +36,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 # A real worker with the beat scheduler (the periodic resend of pending notifications); needs Redis.
