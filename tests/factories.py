@@ -6,7 +6,20 @@ import factory
 from django.utils import timezone
 
 from alliance.models import EnterpriseMembership, IndustryChain, Organisation, ParkStaff, TechnicalField, User
-from challenges.models import ChainRecommendation, Challenge, ChallengeEvent, Claim, Status
+from challenges.models import (
+    Agreement,
+    ChainRecommendation,
+    Challenge,
+    ChallengeEvent,
+    ChallengeInvitation,
+    Claim,
+    ClaimMember,
+    ConfidentialityAcceptance,
+    Milestone,
+    Question,
+    Rating,
+    Status,
+)
 from experts.models import Achievement, ConflictOfInterest, Expert
 
 
@@ -155,3 +168,76 @@ class ChallengeEventFactory(factory.django.DjangoModelFactory):
 
     challenge = factory.SubFactory(ChallengeFactory)
     kind = ChallengeEvent.Kind.PUBLISHED
+
+
+class ClaimMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClaimMember
+
+    claim = factory.SubFactory(ClaimFactory)
+    expert = factory.SubFactory(ExpertFactory)
+    role = ClaimMember.Role.MEMBER
+    status = ClaimMember.Status.INVITED
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    challenge = factory.SubFactory(ChallengeFactory)
+    asked_by = factory.SubFactory(ExpertFactory)
+    text = "现有包装线的节拍是多少？是否允许增加工位？"
+
+
+class ConfidentialityAcceptanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConfidentialityAcceptance
+
+    challenge = factory.SubFactory(ChallengeFactory, is_confidential=True)
+    expert = factory.SubFactory(ExpertFactory)
+
+
+class ChallengeInvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChallengeInvitation
+
+    challenge = factory.SubFactory(ChallengeFactory)
+    expert = factory.SubFactory(ExpertFactory)
+    invited_by = factory.SubFactory(UserFactory)
+    note = "方向高度相关，欢迎查看"
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    challenge = factory.SubFactory(ChallengeFactory, status=Status.MATCHING)
+    claim = factory.SubFactory(ClaimFactory, challenge=factory.SelfAttribute("..challenge"),
+                               status=Claim.Status.ACCEPTED)
+    scope = "完成柔性包装样线设计、安装调试与三个月试运行。"
+    amount_wan = 60
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=120))
+    proposed_by = factory.SubFactory(UserFactory)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    challenge = factory.SubFactory(ChallengeFactory, status=Status.IN_PROGRESS)
+    title = "样线方案评审"
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))
+    created_by = factory.SubFactory(UserFactory)
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    challenge = factory.SubFactory(ChallengeFactory, status=Status.COMPLETED)
+    direction = Rating.Direction.OF_EXPERT
+    rater = factory.SubFactory(UserFactory)
+    expert = factory.SubFactory(ExpertFactory)
+    score = 5
+    comment = "方案落地扎实，沟通顺畅。"
