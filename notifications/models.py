@@ -92,11 +92,14 @@ class Delivery(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
         SKIPPED = "skipped", _("无需发送")
+        DIGESTED = "digested", _("已并入摘要")
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("通知")
     )
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    # Waits for the recipient's daily digest instead of going out at once (their preference for this kind).
+    is_digest = models.BooleanField(_("并入每日摘要"), default=False)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最后错误"), blank=True)
@@ -114,3 +117,32 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} · {self.notification}"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants to hear about one kind of event. No row means the defaults (see DEFAULT_PREFERENCE)."""
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", _("即时发送")
+        DAILY = "daily", _("每日摘要")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences",
+        verbose_name=_("用户"),
+    )
+    kind = models.CharField(_("通知类型"), max_length=32, choices=Notification.Kind.choices)
+    in_app = models.BooleanField(_("站内信"), default=True)
+    email = models.BooleanField(_("电子邮件"), default=True)
+    frequency = models.CharField(
+        _("邮件发送方式"), max_length=16, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["user_id", "kind"]
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"

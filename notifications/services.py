@@ -8,20 +8,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from alliance.models import IndustryChain, User
-from notifications.channels import PermanentChannelError, get_channel
-from notifications.models import Delivery, Notification
+from notifications.channels import PermanentChannelError, get_channel, notification_link, open_channels
+from notifications.models import Delivery, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHANNELS = (Delivery.Channel.IN_APP, Delivery.Channel.EMAIL)
 # After this many failed attempts a delivery is given up (state "failed") instead of retried for ever.
 MAX_DELIVERY_ATTEMPTS = 10
-RESEND_BATCH_SIZE = 500
+RESEND_BATCH_SIZE = 5000
+# Kinds a person cannot tune: the daily digest is itself the answer to "send me less".
+FIXED_KINDS = frozenset({Notification.Kind.DAILY_DIGEST})
+Frequency = NotificationPreference.Frequency
 
 
 @dataclass(frozen=True)
@@ -33,29 +38,126 @@ class Message:
     dedupe_key: str
 
 
+@dataclass(frozen=True)
+class Preference:
+    kind: str
+    in_app: bool = True
+    email: bool = True
+    frequency: str = Frequency.IMMEDIATE
+
+    @property
+    def is_digest(self) -> bool:
+        return self.email and self.frequency == Frequency.DAILY
+
+
+def configurable_kinds() -> list[str]:
+    return [kind for kind in Notification.Kind.values if kind not in FIXED_KINDS]
+
+
+def default_preference(kind: str) -> Preference:
+    """What a person gets before choosing anything: every kind in the inbox and by e-mail, at once."""
+    return Preference(kind=kind)
+
+
+def preferences_of(*, user_ids: Iterable[int], kind: str) -> dict[int, Preference]:
+    """Stored preferences for one kind, by user id; users without a row are absent (use the default)."""
+    if kind in FIXED_KINDS:
+        return {}
+    rows = NotificationPreference.objects.filter(user_id__in=list(user_ids), kind=kind)
+    return {
+        row.user_id: Preference(kind=kind, in_app=row.in_app, email=row.email, frequency=row.frequency)
+        for row in rows
+    }
+
+
+def notification_batch_size() -> int:
+    return max(1, int(getattr(settings, "NOTIFICATION_BATCH_SIZE", 100)))
+
+
 def notify(*, recipients: Iterable[User], message: Message, channels: Iterable[str] = DEFAULT_CHANNELS) -> list[int]:
     """Write one notification per recipient, with a pending delivery per channel, in the caller's transaction.
 
-    Delivery is enqueued only after the transaction commits; if the broker is down the rows stay pending
-    and the periodic resend task picks them up, so nothing is lost.
+    Each recipient's preference for this kind decides the channels (in-app, e-mail) and whether the e-mail waits
+    for the daily digest. Delivery is enqueued only after the transaction commits; if the broker is down the rows
+    stay pending and the periodic resend task picks them up, so nothing is lost. Rows are written in bulk, so an
+    event that reaches thousands of experts costs a few statements, not thousands.
     """
     channels = tuple(channels)
-    created: list[int] = []
+    users: list[User] = []
     seen: set[int] = set()
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        notification, was_created = Notification.objects.get_or_create(
-            recipient=user,
+        users.append(user)
+    if not users:
+        return []
+    already = set(
+        Notification.objects.filter(recipient_id__in=seen, dedupe_key=message.dedupe_key).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    stored = preferences_of(user_ids=seen, kind=message.kind)
+    now = timezone.now()
+    planned: list[tuple[Notification, Preference]] = []
+    for user in users:
+        if user.pk in already:
+            continue
+        preference = stored.get(user.pk) or default_preference(message.kind)
+        wants_in_app = preference.in_app and Delivery.Channel.IN_APP in channels
+        wants_email = preference.email and Delivery.Channel.EMAIL in channels
+        if not (wants_in_app or wants_email):
+            continue  # the person turned this kind off everywhere
+        notification = Notification(
+            recipient=user, kind=message.kind, title=message.title, body=message.body, url=message.url,
             dedupe_key=message.dedupe_key,
-            defaults={"kind": message.kind, "title": message.title, "body": message.body, "url": message.url},
+            # Without the in-app channel the row is still the record of the e-mail, but it raises no badge.
+            read_at=None if wants_in_app else now,
+        )
+        planned.append((notification, Preference(
+            kind=message.kind, in_app=wants_in_app, email=wants_email, frequency=preference.frequency,
+        )))
+    if not planned:
+        return []
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent run of the same event must not break the caller's
+            Notification.objects.bulk_create([notification for notification, _preference in planned], batch_size=1000)
+    except IntegrityError:
+        return _notify_one_by_one(planned=planned)
+    deliveries = []
+    for notification, preference in planned:
+        if preference.in_app:
+            deliveries.append(Delivery(notification=notification, channel=Delivery.Channel.IN_APP))
+        if preference.email:
+            deliveries.append(
+                Delivery(notification=notification, channel=Delivery.Channel.EMAIL, is_digest=preference.is_digest)
+            )
+    Delivery.objects.bulk_create(deliveries, batch_size=2000)
+    created = [notification.pk for notification, _preference in planned]
+    transaction.on_commit(lambda: enqueue_deliveries(notification_ids=created))
+    return created
+
+
+def _notify_one_by_one(*, planned: list[tuple[Notification, Preference]]) -> list[int]:
+    created: list[int] = []
+    for planned_notification, preference in planned:
+        notification, was_created = Notification.objects.get_or_create(
+            recipient=planned_notification.recipient,
+            dedupe_key=planned_notification.dedupe_key,
+            defaults={
+                "kind": planned_notification.kind, "title": planned_notification.title,
+                "body": planned_notification.body, "url": planned_notification.url,
+                "read_at": planned_notification.read_at,
+            },
         )
         if not was_created:
             continue
-        Delivery.objects.bulk_create(
-            [Delivery(notification=notification, channel=channel) for channel in channels]
-        )
+        if preference.in_app:
+            Delivery.objects.create(notification=notification, channel=Delivery.Channel.IN_APP)
+        if preference.email:
+            Delivery.objects.create(
+                notification=notification, channel=Delivery.Channel.EMAIL, is_digest=preference.is_digest
+            )
         created.append(notification.pk)
     if created:
         transaction.on_commit(lambda: enqueue_deliveries(notification_ids=created))
@@ -82,37 +184,92 @@ def announce_to_chain(*, chain: IndustryChain, message: Message) -> int | None:
     return notification.pk
 
 
-def enqueue_deliveries(*, notification_ids: Iterable[int]) -> None:
-    from notifications.tasks import deliver_notification_task
+# Publishing to a broker that is down must not hold the web request: one quick retry, then the rows wait for the
+# periodic resend.
+_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
-    for notification_id in notification_ids:
+
+def enqueue_deliveries(*, notification_ids: Iterable[int]) -> int:
+    """Enqueue delivery in batches; returns how many notifications were handed to the broker.
+
+    If the broker refuses, stop at once: the remaining rows stay pending and the resend task enqueues them later.
+    """
+    from notifications.tasks import deliver_notifications_task
+
+    ids = list(notification_ids)
+    size = notification_batch_size()
+    enqueued = 0
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
         try:
-            deliver_notification_task.delay(notification_id)
+            deliver_notifications_task.apply_async(args=[batch], retry=True, retry_policy=_PUBLISH_RETRY_POLICY)
         except Exception:  # broker down: the rows stay pending and the resend task delivers them later
-            logger.warning("Could not enqueue notification %s; it stays pending", notification_id, exc_info=True)
+            logger.warning(
+                "Could not enqueue %s notifications; they stay pending", len(ids) - start, exc_info=True
+            )
+            break
+        enqueued += len(batch)
+    return enqueued
 
 
 def deliver_notification(*, notification_id: int) -> int:
-    """Deliver every pending channel of one notification and return how many were sent.
+    """Deliver every pending channel of one notification and return how many were sent (see deliver_notifications)."""
+    return deliver_notifications(notification_ids=[notification_id])
+
+
+def deliver_notifications(*, notification_ids: Iterable[int]) -> int:
+    """Deliver every pending, non-digest channel of a batch of notifications; return how many were sent.
 
     Idempotent: a delivery is sent only while it is pending, under a row lock, so a task that runs twice (or two
-    workers at once) sends it once. A transient failure leaves the row pending and is raised after the other
-    channels had their turn, so the task can retry with backoff.
+    workers at once) sends it once. In-app deliveries of the whole batch are one statement (the row is the message).
+    E-mails and webhooks leave the building, so each is sent under its own lock and committed on its own: a worker
+    killed mid-batch has marked sent exactly what it sent, and the rest is picked up again. A transient failure
+    leaves the row pending and is raised after the others had their turn, so the task can retry with backoff.
     """
-    sent = 0
+    ids = list(notification_ids)
+    sent = _deliver_in_app(notification_ids=ids)
     first_error: Exception | None = None
-    pending_ids = list(
-        Delivery.objects.filter(notification_id=notification_id, state=Delivery.State.PENDING).values_list(
-            "id", flat=True
-        )
+    outgoing_ids = list(
+        Delivery.objects.filter(notification_id__in=ids, state=Delivery.State.PENDING, is_digest=False)
+        .exclude(channel=Delivery.Channel.IN_APP)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    for delivery_id in pending_ids:
-        is_sent, error = _deliver_one(delivery_id=delivery_id)
-        sent += int(is_sent)
-        first_error = first_error or error
+    if outgoing_ids:
+        with open_channels():
+            for delivery_id in outgoing_ids:
+                is_sent, error = _deliver_one(delivery_id=delivery_id)
+                sent += int(is_sent)
+                first_error = first_error or error
     if first_error is not None:
         raise first_error
     return sent
+
+
+def _deliver_in_app(*, notification_ids: list[int]) -> int:
+    now = timezone.now()
+    with transaction.atomic():
+        locked = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notification_id__in=notification_ids, channel=Delivery.Channel.IN_APP, state=Delivery.State.PENDING)
+            .values_list("id", flat=True)
+        )
+        if not locked:
+            return 0
+        done = dict(attempts=F("attempts") + 1, last_attempt_at=now)
+        sent = Delivery.objects.filter(pk__in=locked, notification__recipient__is_active=True).update(
+            state=Delivery.State.SENT, sent_at=now, last_error="", **done
+        )
+        Delivery.objects.filter(pk__in=locked, state=Delivery.State.PENDING).update(
+            state=Delivery.State.SKIPPED, **done
+        )
+    return sent
+
+
+def max_attempts(channel: str) -> int:
+    if channel == Delivery.Channel.WEBHOOK:
+        return int(getattr(settings, "NOTIFICATION_WEBHOOK_MAX_ATTEMPTS", 6))
+    return MAX_DELIVERY_ATTEMPTS
 
 
 def _deliver_one(*, delivery_id: int) -> tuple[bool, Exception | None]:
@@ -147,11 +304,13 @@ def _deliver_one(*, delivery_id: int) -> tuple[bool, Exception | None]:
         except PermanentChannelError as exc:
             delivery.state = Delivery.State.FAILED
             delivery.last_error = str(exc)[:2000]
+            logger.warning("Delivery %s failed for good: %s", delivery.pk, exc)
         except Exception as exc:  # transient, or a bug: keep it pending so it is tried again
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
-                delivery.state = Delivery.State.FAILED
-            error = exc
+            if delivery.attempts >= max_attempts(delivery.channel):
+                delivery.state = Delivery.State.FAILED  # given up: shown to park staff, not retried for ever
+            else:
+                error = exc
             logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, exc)
         delivery.save(update_fields=["attempts", "last_attempt_at", "state", "sent_at", "last_error"])
     return delivery.state == Delivery.State.SENT, error
@@ -169,7 +328,7 @@ def resend_pending_deliveries(*, older_than: dt.timedelta | None = None) -> list
     """
     cutoff = timezone.now() - (older_than if older_than is not None else resend_after())
     notification_ids = list(
-        Delivery.objects.filter(state=Delivery.State.PENDING, created_at__lte=cutoff)
+        Delivery.objects.filter(state=Delivery.State.PENDING, is_digest=False, created_at__lte=cutoff)
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cutoff))
         .order_by("notification_id")
         .values_list("notification_id", flat=True)
@@ -208,3 +367,65 @@ def mark_read(*, user: User, notification_id: int) -> bool:
 
 def mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def send_daily_digests(*, day: dt.date | None = None) -> list[int]:
+    """One digest e-mail per person with e-mails waiting for it; returns the digest notifications written."""
+    day = day or timezone.localdate()
+    user_ids = (
+        Delivery.objects.filter(state=Delivery.State.PENDING, is_digest=True)
+        .values_list("notification__recipient_id", flat=True)
+        .distinct()
+    )
+    written = []
+    for user in User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("pk"):
+        notification_id = send_daily_digest(user=user, day=day)
+        if notification_id is not None:
+            written.append(notification_id)
+    return written
+
+
+@transaction.atomic
+def send_daily_digest(*, user: User, day: dt.date) -> int | None:
+    """Fold the person's waiting e-mails into one digest notification, sent by e-mail through the outbox.
+
+    The digest is a notification like any other (dedupe key per person and day), so it is delivered once, retried
+    and resent the same way; the folded deliveries become "digested" in the same transaction. Run twice on the same
+    day, the second run finds nothing waiting, or finds today's digest already written and leaves the rest for
+    tomorrow.
+    """
+    waiting = list(
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=Delivery.State.PENDING, is_digest=True, notification__recipient=user)
+        .select_related("notification")
+        .order_by("notification__created_at", "notification_id")
+    )
+    if not waiting:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = []
+        for delivery in waiting:
+            item = delivery.notification
+            local_time = timezone.localtime(item.created_at).strftime("%m-%d %H:%M")
+            lines.append(f"· [{local_time}] {item.title}")
+            if item.url:
+                lines.append(f"  {notification_link(item)}")
+        title = _("每日通知摘要：%(date)s 共 %(count)d 条") % {"date": day.isoformat(), "count": len(waiting)}
+    now = timezone.now()
+    digest, was_created = Notification.objects.get_or_create(
+        recipient=user,
+        dedupe_key=f"daily-digest:{day.isoformat()}",
+        # Read already: each item reached the inbox on its own; the digest is for the mailbox.
+        defaults={
+            "kind": Notification.Kind.DAILY_DIGEST, "title": title, "body": "\n".join(lines),
+            "url": reverse("notifications:inbox"), "read_at": now,
+        },
+    )
+    if not was_created:
+        return None
+    Delivery.objects.create(notification=digest, channel=Delivery.Channel.EMAIL)
+    Delivery.objects.filter(pk__in=[delivery.pk for delivery in waiting]).update(
+        state=Delivery.State.DIGESTED, sent_at=now
+    )
+    transaction.on_commit(lambda: enqueue_deliveries(notification_ids=[digest.pk]))
+    return digest.pk

@@ -34,16 +34,25 @@ def states(notification) -> dict[str, str]:
     return dict(notification.deliveries.values_list("channel", "state"))
 
 
+def enqueued(apply_async: mock.MagicMock) -> list[int]:
+    """The notification ids handed to the broker through deliver_notifications_task.apply_async."""
+    return [pk for call in apply_async.call_args_list for pk in call.kwargs["args"][0]]
+
+
+def enqueue_patch(**kwargs):
+    return mock.patch.object(tasks.deliver_notifications_task, "apply_async", **kwargs)
+
+
 def test_notify_writes_rows_and_enqueues_only_after_commit(enterprise_user, django_capture_on_commit_callbacks):
     # when an event notifies a member inside a transaction
-    with mock.patch.object(tasks.deliver_notification_task, "delay") as delay:
+    with enqueue_patch() as apply_async:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             notification = notify_member(enterprise_user)
             # then nothing is enqueued before the commit
-            assert delay.call_count == 0
-    # and one task per notification afterwards, with both channels pending
+            assert apply_async.call_count == 0
+    # and one batch task afterwards, with both channels pending
     assert len(callbacks) == 1
-    delay.assert_called_once_with(notification.pk)
+    assert enqueued(apply_async) == [notification.pk]
     assert states(notification) == {"in_app": "pending", "email": "pending"}
 
 
@@ -57,7 +66,7 @@ def test_notify_twice_for_the_same_event_writes_one_notification(enterprise_user
 def test_broker_down_does_not_break_the_request_and_rows_stay_pending(enterprise_user,
                                                                      django_capture_on_commit_callbacks):
     # given a broker that refuses connections
-    with mock.patch.object(tasks.deliver_notification_task, "delay", side_effect=ConnectionError("redis down")):
+    with enqueue_patch(side_effect=ConnectionError("redis down")):
         # when the event commits
         with django_capture_on_commit_callbacks(execute=True):
             notification = notify_member(enterprise_user)
@@ -69,8 +78,8 @@ def test_delivering_twice_sends_one_email(enterprise_user):
     # given a pending notification
     notification = notify_member(enterprise_user)
     # when the task runs twice (a redelivered message, a resend)
-    first = tasks.deliver_notification_task.apply(args=[notification.pk]).get()
-    second = tasks.deliver_notification_task.apply(args=[notification.pk]).get()
+    first = tasks.deliver_notifications_task.apply(args=[[notification.pk]]).get()
+    second = tasks.deliver_notifications_task.apply(args=[[notification.pk]]).get()
     # then exactly one e-mail went out and both channels are sent
     assert (first, second) == (2, 0)
     assert len(mail.outbox) == 1
@@ -107,9 +116,9 @@ def test_smtp_outage_keeps_email_pending_and_the_task_retries_with_backoff(enter
     with mock.patch.object(EmailChannel, "build_message") as build:
         build.return_value.send.side_effect = ConnectionRefusedError("smtp down")
         # when the task runs
-        with mock.patch.object(tasks.deliver_notification_task, "retry", side_effect=Retry()) as retry:
+        with mock.patch.object(tasks.deliver_notifications_task, "retry", side_effect=Retry()) as retry:
             with pytest.raises(Retry):
-                tasks.deliver_notification_task.run(notification.pk)
+                tasks.deliver_notifications_task.run([notification.pk])
     # then in-app is sent, the e-mail stays pending with the error recorded, and a retry is scheduled
     assert states(notification) == {"in_app": "sent", "email": "pending"}
     email_delivery = notification.deliveries.get(channel="email")
@@ -133,14 +142,16 @@ def test_refused_recipient_is_marked_failed_without_retry(enterprise_user):
     assert states(notification) == {"in_app": "sent", "email": "failed"}
 
 
-def test_delivery_gives_up_after_the_maximum_attempts(enterprise_user):
+def test_delivery_gives_up_after_the_maximum_attempts_and_asks_for_no_retry(enterprise_user):
     notification = notify_member(enterprise_user)
     notification.deliveries.filter(channel="email").update(attempts=services.MAX_DELIVERY_ATTEMPTS - 1)
     with mock.patch.object(EmailChannel, "build_message") as build:
         build.return_value.send.side_effect = TimeoutError("timed out")
-        with pytest.raises(TransientChannelError):
-            services.deliver_notification(notification_id=notification.pk)
-    assert states(notification)["email"] == "failed"
+        # the last attempt fails: no error reaches the task, so it schedules no retry
+        services.deliver_notification(notification_id=notification.pk)
+    email_delivery = notification.deliveries.get(channel="email")
+    assert (email_delivery.state, email_delivery.attempts) == ("failed", services.MAX_DELIVERY_ATTEMPTS)
+    assert "timed out" in email_delivery.last_error
 
 
 def test_resend_task_enqueues_only_old_pending_deliveries(enterprise_user, other_enterprise_user):
@@ -152,11 +163,11 @@ def test_resend_task_enqueues_only_old_pending_deliveries(enterprise_user, other
     Delivery.objects.filter(notification_id__in=[stale.pk, done]).update(created_at=half_an_hour_ago)
     Delivery.objects.filter(notification_id=done).update(state=Delivery.State.SENT)
     # when the periodic task runs
-    with mock.patch.object(tasks.deliver_notification_task, "delay") as delay:
+    with enqueue_patch() as apply_async:
         count = tasks.resend_pending_notifications_task.apply(kwargs={"older_than_minutes": 10}).get()
     # then only the stale one is enqueued again
     assert count == 1
-    delay.assert_called_once_with(stale.pk)
+    assert enqueued(apply_async) == [stale.pk]
 
 
 def test_resend_leaves_rows_tried_recently_to_their_retry(enterprise_user):
@@ -164,9 +175,9 @@ def test_resend_leaves_rows_tried_recently_to_their_retry(enterprise_user):
     notification.deliveries.update(
         created_at=timezone.now() - dt.timedelta(hours=1), last_attempt_at=timezone.now() - dt.timedelta(minutes=1)
     )
-    with mock.patch.object(tasks.deliver_notification_task, "delay") as delay:
+    with enqueue_patch() as apply_async:
         assert services.resend_pending_deliveries(older_than=dt.timedelta(minutes=10)) == []
-    delay.assert_not_called()
+    apply_async.assert_not_called()
 
 
 def test_resent_pending_notification_is_delivered(enterprise_user):
@@ -174,8 +185,7 @@ def test_resent_pending_notification_is_delivered(enterprise_user):
     notification = notify_member(enterprise_user)
     notification.deliveries.update(created_at=timezone.now() - dt.timedelta(minutes=30))
     # when the resend task runs with tasks executed at once
-    with mock.patch.object(tasks.deliver_notification_task, "delay",
-                           side_effect=lambda pk: tasks.deliver_notification_task.apply(args=[pk])):
+    with enqueue_patch(side_effect=lambda args, **kwargs: tasks.deliver_notifications_task.apply(args=args)):
         tasks.resend_pending_notifications_task.apply()
     # then the e-mail goes out
     assert len(mail.outbox) == 1
@@ -192,9 +202,9 @@ def test_admin_retry_makes_failed_rows_pending_again(enterprise_user, django_cap
     notification = notify_member(enterprise_user)
     email_delivery = notification.deliveries.get(channel="email")
     Delivery.objects.filter(pk=email_delivery.pk).update(state=Delivery.State.FAILED, attempts=10)
-    with mock.patch.object(tasks.deliver_notification_task, "delay") as delay:
+    with enqueue_patch() as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
             services.retry_deliveries(delivery_ids=[email_delivery.pk])
     email_delivery.refresh_from_db()
     assert (email_delivery.state, email_delivery.attempts) == ("pending", 0)
-    delay.assert_called_once_with(notification.pk)
+    assert enqueued(apply_async) == [notification.pk]

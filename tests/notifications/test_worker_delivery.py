@@ -11,7 +11,7 @@ from challenges.services import claim_challenge
 from config.celery_app import app
 from notifications.models import Delivery, Notification
 from notifications.services import Message, enqueue_deliveries, notify
-from notifications.tasks import deliver_notification_task
+from notifications.tasks import deliver_notifications_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -78,13 +78,14 @@ def test_running_the_task_again_through_the_worker_sends_nothing_more(celery_wor
     finished: list[int] = []
 
     def count_finished(sender=None, args=None, **kwargs) -> None:
-        if getattr(sender, "name", None) == deliver_notification_task.name and list(args or ()) == [notification_id]:
+        if getattr(sender, "name", None) == deliver_notifications_task.name and list(args or ()) == [[notification_id]]:
             finished.append(notification_id)
 
     task_postrun.connect(count_finished, weak=False)
     try:
         # when the same delivery is enqueued twice more (a resend, a redelivered message) and the worker runs both
-        enqueue_deliveries(notification_ids=[notification_id, notification_id])
+        enqueue_deliveries(notification_ids=[notification_id])
+        enqueue_deliveries(notification_ids=[notification_id])
         assert wait_until(lambda: len(finished) >= 2)
     finally:
         task_postrun.disconnect(count_finished)
