@@ -1,25 +1,35 @@
 """Scoring experts against challenges. Pure: texts and sparse arrays in, scores in [0, 1] out, deterministic.
 
-One TF-IDF vocabulary (fitted on whole expert profiles) is shared by every field, so a challenge is encoded once and
-compared with each field of each expert by cosine similarity. Each field is L2-normalised on its own, which is what
-keeps a long profile from winning by length: a hundred papers make the achievements field no longer, only richer.
-Achievements are compared one by one and pooled per expert (a mix of the best and the mean similarity), so one
-highly relevant case counts even among many unrelated papers. The final score is a fixed weighted mean of the field
-similarities over the fields the expert has filled in: an absolute fit, comparable across experts and challenges.
+One TF-IDF vocabulary (sublinear tf, smoothed idf, fitted on whole expert profiles) is shared by every field. Each
+field of an expert (research areas, bio, achievements, the whole profile) is L2-normalised on its own, which keeps a
+long profile from winning by length: a hundred papers make the achievements field no longer, only richer.
+
+Everything after the challenge's encoding is linear, so the fields are folded at build time into ONE row per expert:
+
+    fit(q, e) = sum_f w_f * present_f(e) * cos(q, field_f(e)) / sum_f w_f * present_f(e)
+
+is a single dot product q . row(e). Ranking 100,000 experts is then one sparse matrix-vector product over a term-major
+("inverted") copy of those rows, plus a top-k selection; the index can be memory-mapped and patched row by row.
+Achievements are pooled by their normalised sum ("centroid"): cos(q, sum a_i / |sum a_i|). For n achievements on
+one topic that is their mean similarity; for one relevant case among n unrelated papers it is cos / sqrt(n), neither
+drowned like a mean (cos / n) nor blind to focus like a max. A fit is a convex mix of cosines: an absolute fit in
+[0, 1], comparable across experts for one challenge and across challenges for one expert.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from matching import text
+
+FEATURE_DTYPE = np.float32
+INDEX_DTYPE = np.int32
+BUILD_CHUNK = 4096  # profiles encoded per chunk: bounds the memory of intermediate term counts
 
 
 @dataclass(frozen=True)
@@ -29,8 +39,8 @@ class Weights:
     achievements: float = 0.35
     bio: float = 0.10
     profile: float = 0.10  # the whole profile as one text: rewards evidence spread over several fields
-    # Pooling of per-achievement similarities: share of the best one (the rest is the mean).
-    achievement_max_share: float = 0.25
+    # Pooling of achievements: "centroid" (normalised sum) or "mean" (mean of per-achievement cosines).
+    pooling: str = "centroid"
     # Challenge side: the title says what the problem is; the description adds the vocabulary around it.
     title: float = 0.30
     keywords: float = 0.20
@@ -38,13 +48,9 @@ class Weights:
     # CJK character n-gram range.
     n_min: int = text.CJK_NGRAM_MIN
     n_max: int = text.CJK_NGRAM_MAX
-    # Pseudo-relevance feedback: the challenge is expanded with the centroid of its best-fitting profiles.
-    feedback_experts: int = 0
-    feedback_share: float = 0.0
-    # Neighbour smoothing: an expert's fit is mixed with the fit of the experts whose profiles are most like theirs.
-    neighbours: int = 5
+    # Neighbour smoothing (measured, off by default: see docs/MATCHING.md). Kept for the measurement scripts.
+    neighbours: int = 0
     neighbour_share: float = 0.8
-    # Profile similarity at which a neighbour counts in full; weaker neighbours count proportionally less.
     neighbour_full_similarity: float = 0.2
 
 
@@ -58,8 +64,12 @@ class ProfileText:
     achievements: list[str] = field(default_factory=list)  # title and abstract of each, joined
 
     @property
+    def areas_text(self) -> str:
+        return "；".join(self.research_areas)
+
+    @property
     def full_text(self) -> str:
-        return "\n".join(["；".join(self.research_areas), self.bio, *self.achievements])
+        return "\n".join([self.areas_text, self.bio, *self.achievements])
 
 
 @dataclass
@@ -68,64 +78,220 @@ class ChallengeText:
     keywords: list[str] = field(default_factory=list)
     description: str = ""
 
+    @property
+    def full_text(self) -> str:
+        return "\n".join([self.title, "；".join(self.keywords), self.description])
+
 
 @dataclass
-class ExpertMatrix:
-    """Every expert's fields as rows of L2-normalised TF-IDF matrices, in the order of the profiles given."""
+class Vocabulary:
+    """Term -> column, and each column's idf. Fixed between full rebuilds (patches reuse it)."""
 
-    vectorizer: TfidfVectorizer
-    weights: Weights
-    areas: sparse.csr_matrix  # experts x vocabulary
-    bio: sparse.csr_matrix
-    profile: sparse.csr_matrix
-    achievements: sparse.csr_matrix  # achievements x vocabulary, grouped by owner in expert order
-    achievement_counts: np.ndarray  # per expert
-    neighbours: sparse.csr_matrix | None = None  # experts x experts: top-k profile cosine similarities
+    terms: dict[str, int]
+    idf: np.ndarray
+    n_min: int = text.CJK_NGRAM_MIN
+    n_max: int = text.CJK_NGRAM_MAX
 
     @property
     def size(self) -> int:
-        return self.areas.shape[0]
+        return len(self.terms)
+
+    def tokens(self, document: str) -> list[str]:
+        return text.features(document, n_min=self.n_min, n_max=self.n_max)
+
+    def counts(self, documents: Iterable[str]) -> sparse.csr_matrix:
+        """Raw term counts of each document; terms outside the vocabulary are ignored."""
+        lookup = self.terms.get
+        return _count_rows(([i for i in map(lookup, self.tokens(d)) if i is not None] for d in documents),
+                           self.size)
+
+    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Counts -> L2-normalised sublinear TF-IDF rows (an all-zero row stays zero)."""
+        weighted = counts.astype(FEATURE_DTYPE, copy=True)
+        weighted.data = (1.0 + np.log(weighted.data)) * self.idf[weighted.indices]
+        return l2_rows(weighted)
+
+    def transform(self, documents: Iterable[str]) -> sparse.csr_matrix:
+        return self.weigh(self.counts(documents))
 
 
-def _analyzer(weights: Weights):
-    return functools.partial(text.features, n_min=weights.n_min, n_max=weights.n_max)
-
-
-def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS) -> ExpertMatrix:
-    """Fit the vocabulary on the profiles and encode every field. Linear in the size of the profiles."""
-    vectorizer = TfidfVectorizer(analyzer=_analyzer(weights), sublinear_tf=True, norm="l2", dtype=np.float32)
-    full_texts = [profile.full_text for profile in profiles]
-    if any(text.features(doc) for doc in full_texts):
-        profile_matrix = vectorizer.fit_transform(full_texts).tocsr()
-    else:  # nothing to learn a vocabulary from: an empty, still usable index
-        vectorizer.fit(["empty"])
-        profile_matrix = None
-    achievements = [item for profile in profiles for item in profile.achievements]
-
-    def encode(documents: list[str]) -> sparse.csr_matrix:
-        # scikit-learn refuses to transform zero documents; an empty pool is still a valid index.
-        if not documents:
-            return sparse.csr_matrix((0, len(vectorizer.vocabulary_)), dtype=np.float32)
-        return vectorizer.transform(documents).tocsr()
-
-    matrix = ExpertMatrix(
-        vectorizer=vectorizer,
-        weights=weights,
-        areas=encode(["；".join(p.research_areas) for p in profiles]),
-        bio=encode([p.bio for p in profiles]),
-        profile=profile_matrix if profile_matrix is not None else encode(full_texts),
-        achievements=encode(achievements),
-        achievement_counts=np.array([len(p.achievements) for p in profiles], dtype=np.int64),
-    )
-    matrix.neighbours = neighbour_graph(matrix.profile, weights.neighbours)
+def _count_rows(id_lists: Iterable[list[int]], width: int) -> sparse.csr_matrix:
+    """CSR term counts from lists of term ids (duplicates summed in C, not in Python)."""
+    indices = array("i")
+    lengths = array("q")
+    for ids in id_lists:
+        indices.extend(ids)
+        lengths.append(len(ids))
+    rows = np.repeat(np.arange(len(lengths), dtype=INDEX_DTYPE), np.frombuffer(lengths, dtype=np.int64))
+    cols = np.frombuffer(indices, dtype=np.int32) if len(indices) else np.zeros(0, dtype=np.int32)
+    matrix = sparse.csr_matrix((np.ones(len(cols), dtype=FEATURE_DTYPE), (rows, cols)),
+                               shape=(len(lengths), width))
+    matrix.sum_duplicates()
     return matrix
 
 
-def neighbour_graph(profile: sparse.csr_matrix, k: int, *, chunk: int = 2048) -> sparse.csr_matrix:
-    """Each expert's k most similar other experts (by whole profile) with their cosine similarity.
+def l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Scale each row to unit length in place (zero rows stay zero); no input validation, so cheap per query."""
+    matrix = sparse.csr_matrix(matrix, dtype=FEATURE_DTYPE)
+    if matrix.nnz:
+        squares = np.add.reduceat(matrix.data.astype(np.float64) ** 2, matrix.indptr[:-1].clip(max=matrix.nnz - 1))
+        lengths = np.diff(matrix.indptr)
+        norms = np.where(lengths > 0, np.sqrt(squares), 1.0)
+        matrix.data /= np.repeat(norms, lengths).astype(FEATURE_DTYPE)
+    return matrix
 
-    Computed in row chunks so memory stays bounded by chunk x experts, not experts squared.
-    """
+
+@dataclass
+class ExpertMatrix:
+    """Every expert's text fit as one row (experts x vocabulary) and its term-major copy for ranking."""
+
+    vocabulary: Vocabulary
+    weights: Weights
+    rows: sparse.csr_matrix  # experts x vocabulary: the folded fields of each expert
+    inverted: sparse.csr_matrix | None = None  # vocabulary x experts (rows transposed), built on demand
+    neighbours: sparse.csr_matrix | None = None  # experts x experts, only when weights.neighbours > 0
+
+    @property
+    def size(self) -> int:
+        return self.rows.shape[0]
+
+    def term_major(self) -> sparse.csr_matrix:
+        if self.inverted is None:
+            self.inverted = self.rows.T.tocsr()
+        return self.inverted
+
+
+def fit_vocabulary(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS) -> Vocabulary:
+    """Terms and document frequencies over whole profiles (one tokenisation pass, in bounded chunks)."""
+    terms: dict[str, int] = {}
+    document_frequency = np.zeros(0, dtype=np.int64)
+    for start in range(0, len(profiles), BUILD_CHUNK):
+        chunk = profiles[start:start + BUILD_CHUNK]
+        id_lists = []
+        for profile in chunk:
+            tokens = text.features(profile.full_text, n_min=weights.n_min, n_max=weights.n_max)
+            id_lists.append([terms.setdefault(token, len(terms)) for token in tokens])
+        counts = _count_rows(id_lists, len(terms))
+        if document_frequency.shape[0] < len(terms):
+            document_frequency = np.pad(document_frequency, (0, len(terms) - document_frequency.shape[0]))
+        document_frequency += np.bincount(counts.indices, minlength=len(terms))
+    n = len(profiles)
+    idf = (np.log((1.0 + n) / (1.0 + document_frequency)) + 1.0).astype(FEATURE_DTYPE)
+    return Vocabulary(terms=terms, idf=idf, n_min=weights.n_min, n_max=weights.n_max)
+
+
+def encode_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText],
+                    weights: Weights = DEFAULT_WEIGHTS) -> sparse.csr_matrix:
+    """Each profile's fields folded into one row (see the module docstring). Used by full builds and by patches."""
+    blocks = [
+        _encode_chunk(vocabulary, profiles[start:start + BUILD_CHUNK], weights)
+        for start in range(0, len(profiles), BUILD_CHUNK)
+    ]
+    if not blocks:
+        return sparse.csr_matrix((0, vocabulary.size), dtype=FEATURE_DTYPE)
+    return sparse.vstack(blocks, format="csr", dtype=FEATURE_DTYPE)
+
+
+def _encode_chunk(vocabulary: Vocabulary, profiles: Sequence[ProfileText], weights: Weights) -> sparse.csr_matrix:
+    # Each piece of text is tokenised once; the whole-profile counts are the sum of its pieces' counts.
+    pieces: list[str] = []
+    owner: list[int] = []
+    kinds: list[int] = []  # 0 areas, 1 bio, 2 achievement
+    for row, profile in enumerate(profiles):
+        for kind, piece in ((0, profile.areas_text), (1, profile.bio), *((2, a) for a in profile.achievements)):
+            if piece:
+                pieces.append(piece)
+                owner.append(row)
+                kinds.append(kind)
+    n, owner_array, kind_array = len(profiles), np.array(owner, dtype=np.int64), np.array(kinds, dtype=np.int8)
+    counts = vocabulary.counts(pieces)
+    piece_vectors = vocabulary.weigh(counts)
+
+    def gather(mask: np.ndarray, values: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Sum of the selected pieces' rows per owner (profiles x vocabulary)."""
+        selected = np.flatnonzero(mask)
+        grouping = sparse.csr_matrix((np.ones(len(selected), dtype=FEATURE_DTYPE), (owner_array[selected], selected)),
+                                     shape=(n, len(pieces)))
+        return (grouping @ values).tocsr()
+
+    areas = gather(kind_array == 0, piece_vectors)
+    bio = gather(kind_array == 1, piece_vectors)
+    achievement_sum = gather(kind_array == 2, piece_vectors)
+    achievement_count = np.bincount(owner_array[kind_array == 2], minlength=n).astype(FEATURE_DTYPE)
+    if weights.pooling == "mean":
+        achievements = sparse.diags(1.0 / np.maximum(achievement_count, 1.0)) @ achievement_sum
+    else:
+        achievements = l2_rows(achievement_sum)
+    profile = vocabulary.weigh(gather(np.ones(len(pieces), dtype=bool), counts))
+
+    fields = ((weights.areas, areas), (weights.bio, bio), (weights.achievements, achievements),
+              (weights.profile, profile))
+    weight_sum = np.zeros(n, dtype=np.float64)
+    total = sparse.csr_matrix((n, vocabulary.size), dtype=FEATURE_DTYPE)
+    for weight, matrix in fields:
+        matrix = sparse.csr_matrix(matrix)
+        present = (matrix.getnnz(axis=1) > 0).astype(np.float64)
+        weight_sum += weight * present
+        total = total + weight * matrix
+    scale = np.divide(1.0, weight_sum, out=np.zeros_like(weight_sum), where=weight_sum > 0)
+    folded = sparse.csr_matrix(sparse.diags(scale.astype(FEATURE_DTYPE)) @ total, dtype=FEATURE_DTYPE)
+    folded.sort_indices()
+    return folded
+
+
+def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS) -> ExpertMatrix:
+    """Fit the vocabulary on the profiles and encode every expert. Linear in the size of the profiles."""
+    vocabulary = fit_vocabulary(profiles, weights)
+    matrix = ExpertMatrix(vocabulary=vocabulary, weights=weights, rows=encode_profiles(vocabulary, profiles, weights))
+    if weights.neighbours:
+        matrix.neighbours = neighbour_graph(encode_whole_profiles(vocabulary, profiles), weights.neighbours)
+    return matrix
+
+
+def encode_whole_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText]) -> sparse.csr_matrix:
+    return vocabulary.transform(profile.full_text for profile in profiles)
+
+
+def encode_challenges(vocabulary: Vocabulary, challenges: Sequence[ChallengeText],
+                      weights: Weights = DEFAULT_WEIGHTS) -> sparse.csr_matrix:
+    """One L2-normalised row per challenge: a weighted sum of its normalised title, keywords and description."""
+    combined = (
+        weights.title * vocabulary.transform([c.title for c in challenges])
+        + weights.keywords * vocabulary.transform(["；".join(c.keywords) for c in challenges])
+        + weights.description * vocabulary.transform([c.description for c in challenges])
+    )
+    return l2_rows(combined)
+
+
+def score_rows(rows: sparse.csr_matrix, queries: sparse.csr_matrix) -> np.ndarray:
+    """Text fit of each query with each expert row (queries x experts), clipped to [0, 1] against rounding."""
+    return np.clip((queries @ rows.T).toarray().astype(np.float64), 0.0, 1.0)
+
+
+def score_vector(inverted: sparse.csr_matrix, query: sparse.csr_matrix) -> np.ndarray:
+    """Fit of one encoded query with every expert through the term-major matrix: only the query's posting lists
+    are touched, so the cost follows the query's terms, not the size of the index."""
+    scores = np.zeros(inverted.shape[1], dtype=np.float32)
+    indptr, indices, data = inverted.indptr, inverted.indices, inverted.data
+    for term, weight in zip(query.indices.tolist(), query.data.tolist(), strict=True):
+        start, end = indptr[term], indptr[term + 1]
+        if end > start:
+            scores[indices[start:end]] += weight * data[start:end]
+    return scores
+
+
+def score_matrix(matrix: ExpertMatrix, challenges: Sequence[ChallengeText], *, chunk: int = 256) -> np.ndarray:
+    """Text fit of every challenge with every expert (challenges x experts), in bounded-memory chunks."""
+    out = np.zeros((len(challenges), matrix.size), dtype=np.float64)
+    for start in range(0, len(challenges), chunk):
+        queries = encode_challenges(matrix.vocabulary, challenges[start:start + chunk], matrix.weights)
+        out[start:start + chunk] = smooth(matrix, score_rows(matrix.rows, queries))
+    return out
+
+
+def neighbour_graph(profile: sparse.csr_matrix, k: int, *, chunk: int = 1024) -> sparse.csr_matrix:
+    """Each expert's k most similar other experts (by whole profile) with their cosine similarity (quadratic: for
+    measurement at dev-set scale, not for the 100,000-expert index)."""
     n = profile.shape[0]
     k = min(k, n - 1)
     if k <= 0:
@@ -135,99 +301,20 @@ def neighbour_graph(profile: sparse.csr_matrix, k: int, *, chunk: int = 2048) ->
     for start in range(0, n, chunk):
         sims = (profile[start:start + chunk] @ transposed).toarray()
         block = np.arange(sims.shape[0])
-        sims[block, start + block] = 0.0  # not one's own neighbour
+        sims[block, start + block] = 0.0
         best = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        best_sims = np.take_along_axis(sims, best, axis=1)
         rows.append(np.repeat(start + block, k))
         cols.append(best.ravel())
-        values.append(best_sims.ravel())
-    graph = sparse.csr_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n), dtype=np.float64
-    )
+        values.append(np.take_along_axis(sims, best, axis=1).ravel())
+    graph = sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
     graph.eliminate_zeros()
     return graph
 
 
-def encode_challenges(matrix: ExpertMatrix, challenges: Sequence[ChallengeText]) -> sparse.csr_matrix:
-    """One L2-normalised row per challenge: a weighted sum of its normalised title, keywords and description."""
-    weights, vectorizer = matrix.weights, matrix.vectorizer
-    combined = (
-        weights.title * vectorizer.transform([c.title for c in challenges])
-        + weights.keywords * vectorizer.transform(["；".join(c.keywords) for c in challenges])
-        + weights.description * vectorizer.transform([c.description for c in challenges])
-    )
-    return normalize(sparse.csr_matrix(combined), norm="l2", copy=False)
-
-
-def _pool_achievements(matrix: ExpertMatrix, queries: sparse.csr_matrix) -> np.ndarray:
-    """Per query and expert: share * best + (1 - share) * mean achievement similarity (0 without achievements)."""
-    counts = matrix.achievement_counts
-    pooled = np.zeros((queries.shape[0], matrix.size), dtype=np.float64)
-    if matrix.achievements.shape[0] == 0:
-        return pooled
-    sims = (queries @ matrix.achievements.T).toarray()
-    has_any = counts > 0
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_any]
-    best = np.maximum.reduceat(sims, starts, axis=1)
-    mean = np.add.reduceat(sims, starts, axis=1) / counts[has_any]
-    share = matrix.weights.achievement_max_share
-    pooled[:, has_any] = share * best + (1.0 - share) * mean
-    return pooled
-
-
-def field_similarities(matrix: ExpertMatrix, queries: sparse.csr_matrix) -> dict[str, np.ndarray]:
-    """Cosine similarity of every query with every expert, per field (queries x experts, each in [0, 1])."""
-    return {
-        "areas": (queries @ matrix.areas.T).toarray(),
-        "achievements": _pool_achievements(matrix, queries),
-        "bio": (queries @ matrix.bio.T).toarray(),
-        "profile": (queries @ matrix.profile.T).toarray(),
-    }
-
-
-def combine(matrix: ExpertMatrix, similarities: dict[str, np.ndarray]) -> np.ndarray:
-    """Fixed-weight mean over the fields each expert has filled in: an empty bio neither helps nor hurts."""
-    weights = matrix.weights
-    present = {
-        "areas": matrix.areas.getnnz(axis=1) > 0,
-        "achievements": matrix.achievement_counts > 0,
-        "bio": matrix.bio.getnnz(axis=1) > 0,
-        "profile": matrix.profile.getnnz(axis=1) > 0,
-    }
-    total = np.zeros_like(similarities["areas"])
-    weight_sum = np.zeros(matrix.size, dtype=np.float64)
-    for name, sims in similarities.items():
-        weight = getattr(weights, name)
-        total += weight * sims * present[name]
-        weight_sum += weight * present[name]
-    scores = np.divide(total, weight_sum, out=np.zeros_like(total), where=weight_sum > 0)
-    return np.clip(scores, 0.0, 1.0)
-
-
-def score_matrix(matrix: ExpertMatrix, challenges: Sequence[ChallengeText], *, chunk: int = 256) -> np.ndarray:
-    """Text fit of every challenge with every expert (challenges x experts), computed in bounded-memory chunks."""
-    out = np.zeros((len(challenges), matrix.size), dtype=np.float64)
-    for start in range(0, len(challenges), chunk):
-        queries = encode_challenges(matrix, challenges[start:start + chunk])
-        scores = combine(matrix, field_similarities(matrix, queries))
-        if matrix.weights.feedback_experts and matrix.weights.feedback_share and matrix.size:
-            queries = expand_queries(matrix, queries, scores)
-            scores = combine(matrix, field_similarities(matrix, queries))
-        out[start:start + chunk] = smooth(matrix, scores)
-    return out
-
-
 def smooth(matrix: ExpertMatrix, scores: np.ndarray) -> np.ndarray:
-    """Mix each expert's fit with the fit of their nearest profile neighbours.
-
-    Experts of one field describe it with different words; a challenge that shares words with only some of them
-    still lifts the others through their neighbours (the cluster hypothesis of retrieval). Each of the k
-    neighbours takes at most share/k of the weight, scaled down when the neighbour is only weakly similar, so an
-    isolated expert keeps their own score and an unrelated one cannot borrow a good fit. The result is a convex
-    mix of scores in [0, 1], so it stays in [0, 1].
-    """
+    """Mix each expert's fit with that of their nearest profile neighbours (off by default; see docs/MATCHING.md)."""
     weights = matrix.weights
-    if matrix.neighbours is None or not weights.neighbour_share or matrix.size == 0 or not weights.neighbours:
+    if matrix.neighbours is None or not weights.neighbours or not weights.neighbour_share or matrix.size == 0:
         return scores
     graph = matrix.neighbours.copy()
     graph.data = weights.neighbour_share * np.minimum(1.0, graph.data / weights.neighbour_full_similarity)
@@ -235,24 +322,6 @@ def smooth(matrix: ExpertMatrix, scores: np.ndarray) -> np.ndarray:
     mass = np.asarray(graph.sum(axis=1)).ravel()
     mixed = (1.0 - mass) * scores + np.asarray((graph @ scores.T).T)
     return np.clip(mixed, 0.0, 1.0)
-
-
-def expand_queries(matrix: ExpertMatrix, queries: sparse.csr_matrix, scores: np.ndarray) -> sparse.csr_matrix:
-    """Rocchio-style feedback: mix each query with the centroid of the profiles of its best first-pass experts.
-
-    The profiles that fit a problem best share its field's vocabulary beyond the words the enterprise happened to
-    use (a "包装线" problem pulls in "码垛", "输送"), which lifts experts of the right field who phrase things
-    differently. Bounded: the original query keeps most of the weight.
-    """
-    weights = matrix.weights
-    m = min(weights.feedback_experts, matrix.size)
-    best = np.argsort(-scores, axis=1, kind="stable")[:, :m]
-    rows = np.repeat(np.arange(scores.shape[0]), m)
-    selector = sparse.csr_matrix((np.full(rows.shape[0], 1.0 / m), (rows, best.ravel())),
-                                 shape=(scores.shape[0], matrix.size))
-    centroid = normalize(selector @ matrix.profile, norm="l2")
-    mixed = (1.0 - weights.feedback_share) * queries + weights.feedback_share * centroid
-    return normalize(sparse.csr_matrix(mixed), norm="l2")
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from challenges.services import expert_load_filter
 from experts.models import ConflictOfInterest, Expert
 from matching import ranking, text
 from matching.index import get_index
+from matching.models import ProfileChange
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ MIN_TEXT_FIT = 0.02
 # Text fit at which the signals count in full.
 FULL_SIGNAL_FIT = 0.20
 TRACK_RECORD_CAP = 5
+REFRESH_DELAY_SECONDS = 2
 
 
 @dataclass
@@ -93,6 +95,14 @@ def _reasons(*, areas: list[str], terms: list[str], serves_chain: bool, load: in
     return reasons
 
 
+def _profile_text(expert: Expert) -> ranking.ProfileText:
+    return ranking.ProfileText(
+        research_areas=[str(area) for area in expert.research_areas or []], bio=expert.bio or "",
+        achievements=["\n".join(part for part in (item.title, item.abstract) if part)
+                      for item in expert.achievements.all()],
+    )
+
+
 def _expert_text(expert: Expert) -> str:
     achievements = [item.title for item in expert.achievements.all()]
     return "\n".join(["；".join(expert.research_areas or []), expert.bio, *achievements])
@@ -126,23 +136,26 @@ def _annotated_experts(challenge: Challenge) -> QuerySet[Expert]:
 def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list[ExpertMatch]:
     """Experts who fit a challenge, best first, excluding conflicts of interest and unavailable experts."""
     index = get_index()
-    if limit <= 0 or not index.matrix.size:
+    if limit <= 0 or index.is_empty:
         return []
-    fit = ranking.score_matrix(index.matrix, [challenge_text(challenge)])[0]
-    order = ranking.top_k(fit, index.matrix.size)
-    order = order[fit[order] >= MIN_TEXT_FIT]
+    fit = index.score(index.encode(challenge_text(challenge)))
     # Take the best text fits first and widen only if rules removed too many: one query in the usual case.
     window = max(limit * 4, 50)
     while True:
-        ids = [int(index.expert_ids[row]) for row in order[:window]]
+        order = ranking.top_k(fit, window)
+        order = order[fit[order] >= MIN_TEXT_FIT]
+        ids = [int(index.slot_ids[slot]) for slot in order]
         experts = {expert.pk: expert for expert in _annotated_experts(challenge).filter(pk__in=ids)}
-        if len(experts) >= limit or window >= len(order):
+        if len(experts) >= limit or window >= len(fit) or len(order) < window:
             break
         window *= 4
     query = _plain_challenge_text(challenge)
     matches = []
     for expert in experts.values():
-        text_fit = float(fit[index.position[expert.pk]])
+        slot = index.position.get(expert.pk)
+        if slot is None:
+            continue
+        text_fit = float(fit[slot])
         areas = text.matched_areas(expert.research_areas or [], query)
         terms = text.shared_terms(query, _expert_text(expert), limit=5)
         if not areas and not terms:
@@ -164,9 +177,10 @@ def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list
 
 def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[ChallengeMatch]:
     """Open challenges that fit an expert (为我推荐), best first, leaving out ones they may not or did claim."""
+    if limit <= 0 or not expert.is_active:
+        return []
     index = get_index()
-    row = index.position.get(expert.pk)
-    if limit <= 0 or row is None or not expert.is_active:
+    if index.is_empty:
         return []
     conflicts = ConflictOfInterest.objects.filter(expert_id=expert.pk, organisation_id=OuterRef("enterprise_id"))
     claimed = Claim.objects.filter(expert_id=expert.pk, challenge_id=OuterRef("pk"), status__in=Claim.LIVE_STATUSES)
@@ -179,7 +193,11 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
     )
     if not challenges:
         return []
-    fit = ranking.score_matrix(index.matrix, [challenge_text(c) for c in challenges])[:, row]
+    # The expert's own row is encoded from their current profile (always fresh, a few milliseconds), with the
+    # index's vocabulary; the open challenges are few compared with the experts.
+    row = ranking.encode_profiles(index.vocabulary, [_profile_text(expert)], index.weights)
+    queries = ranking.encode_challenges(index.vocabulary, [challenge_text(c) for c in challenges], index.weights)
+    fit = ranking.score_rows(row, queries)[:, 0]
     chain_ids = set(expert.chains.values_list("id", flat=True))
     counts = Expert.objects.filter(pk=expert.pk).aggregate(
         load=Count("claims", filter=expert_load_filter(), distinct=True),
@@ -220,17 +238,21 @@ def match_position(*, expert: Expert, challenge: Challenge, limit: int = 50) -> 
 
 
 def schedule_index_refresh(*, expert_ids: list[int]) -> None:
-    """Ask for the expert index to be rebuilt after the current transaction commits.
+    """Journal the edited experts (in the caller's transaction) and ask the worker to refresh the index on commit.
 
-    Rankings never depend on this having run (the index notices a changed pool by itself); it only moves the
-    rebuild off the request path. A broker outage is therefore logged, not raised.
+    The journal row is what makes the next ranking see the edit: a process re-encodes those experts itself when
+    they are few, so rankings never wait for the worker; the task moves bigger patches and full rebuilds off the
+    request path. A broker outage is therefore logged, not raised.
     """
+    ProfileChange.objects.bulk_create([ProfileChange(expert_id=expert_id) for expert_id in set(expert_ids)])
+
     def enqueue() -> None:
-        from matching.tasks import rebuild_match_index_task
+        from matching.tasks import refresh_match_index_task
 
         try:
-            rebuild_match_index_task.delay(expert_ids=list(expert_ids))
-        except Exception:  # the broker is down: the next ranking rebuilds inline instead
-            logger.warning("could not enqueue the match index rebuild", exc_info=True)
+            # A short countdown lets a burst of edits be served by one refresh (the later tasks find it done).
+            refresh_match_index_task.apply_async(countdown=REFRESH_DELAY_SECONDS)
+        except Exception:  # the broker is down: rankings patch in-process, the nightly rebuild catches up
+            logger.warning("could not enqueue the match index refresh", exc_info=True)
 
     transaction.on_commit(enqueue)

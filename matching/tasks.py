@@ -6,10 +6,18 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def rebuild_match_index_task(expert_ids: list[int] | None = None) -> bool:
-    """Rebuild the expert index for the pool as it is now. Debounced: returns False when that build already exists
-    (several edits in a burst queue several tasks; the first builds, the rest find the file and return)."""
+def refresh_match_index_task() -> str:
+    """Bring the index up to the journal of changed experts: a patch file (their rows re-encoded) or, when patches
+    cover too much of the pool, a full rebuild. Debounced and idempotent: returns "fresh" when an earlier run of a
+    burst already did the work, "busy" when another worker is rebuilding."""
+    from matching.index import refresh
+
+    return refresh()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rebuild_match_index_task() -> bool:
+    """A full rebuild (new vocabulary, journal pruned): schedule nightly in the admin's periodic tasks."""
     from matching.index import rebuild
 
-    _, built = rebuild()
-    return built
+    return rebuild() is not None

@@ -136,12 +136,3 @@ def test_profile_edit_is_ranked_on_new_areas_without_restart(open_challenge, pha
     assert after is not None and after.rank == 1
     assert before is None or after.score > before.score
     assert other.pk != pharma_expert.pk
-
-
-def test_rebuild_task_builds_once_then_skips(vision_expert, settings, tmp_path):
-    from matching.tasks import rebuild_match_index_task
-
-    settings.MATCH_INDEX_DIR = tmp_path
-    assert rebuild_match_index_task() is True
-    assert rebuild_match_index_task() is False
-    assert list(tmp_path.glob("experts-*.joblib"))

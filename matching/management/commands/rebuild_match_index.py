@@ -1,10 +1,10 @@
-"""Rebuild the persisted expert index now (normally the on-commit task and lazy loading keep it fresh)."""
+"""Rebuild the persisted expert index now (normally the journal, patches and the refresh task keep it fresh)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from experts.models import Expert
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Rebuild the matcher's expert index under MATCH_INDEX_DIR, with a progress bar."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--force", action="store_true", help="rebuild even if the current index is up to date")
+        parser.add_argument("--force", action="store_true", help="accepted for compatibility: always rebuilds")
 
     def handle(self, *args: Any, **options: Any) -> None:
         total = Expert.objects.count()
@@ -23,9 +23,10 @@ class Command(BaseCommand):
         def progress(rows):
             return tqdm(rows, total=total, desc="experts", unit="expert", disable=options["verbosity"] < 1)
 
-        built, is_new = index.rebuild(progress=progress, force=options["force"])
-        state = "built" if is_new else "already up to date"
+        built = index.rebuild(progress=progress)
+        if built is None:
+            raise CommandError("another process is rebuilding the match index right now")
         self.stdout.write(self.style.SUCCESS(
-            f"match index {state}: {built.matrix.size} experts, {built.matrix.achievements.shape[0]} achievements, "
-            f"{len(built.matrix.vectorizer.vocabulary_)} features -> {index.index_path(built.fingerprint)}"
+            f"match index built: {len(built.base_ids)} experts, {built.vocabulary.size} features, "
+            f"{built.inverted.nnz} weights -> {index.database_dir() / built.base_name}"
         ))
