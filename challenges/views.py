@@ -105,7 +105,9 @@ def create(request: HttpRequest) -> HttpResponse:
             except ApplicationError as error:
                 _apply_error(form, error)
                 return render(request, "challenges/create.html", {"form": form}, status=error.status)
-            messages.success(request, _("需求「%(title)s」已发布到榜单大厅。") % {"title": challenge.title})
+            messages.success(
+                request, _("需求「%(title)s」已提交审核，链长审核通过后发布到榜单大厅。") % {"title": challenge.title}
+            )
             return redirect("challenges:detail", pk=challenge.pk)
         return render(request, "challenges/create.html", {"form": form}, status=400)
     return render(request, "challenges/create.html", {"form": form})
@@ -141,7 +143,7 @@ def _render_detail(
         "can_see_full": can_see_full,
         "is_manager": is_manager,
         "is_steerer": is_steerer,
-        "is_accepting": challenge.status in sources_of(Status.IN_PROGRESS),
+        "is_accepting": challenge.status in sources_of(Status.MATCHING),
         "expert": expert,
     }
     matches = rank_experts_for_challenge(challenge, limit=settings.MATCH_RECOMMENDATION_LIMIT) if (
@@ -213,7 +215,7 @@ def accept_claim(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         challenge = selectors.get_challenge(user=request.user, pk=claim.challenge_id)
         return _render_detail(request, challenge, status=error.status)
-    messages.success(request, _("已选定 %(expert)s 为揭榜方，需求进入实施阶段。") % {"expert": claim.expert.name})
+    messages.success(request, _("已选定 %(expert)s 为揭榜方，需求进入对接阶段。") % {"expert": claim.expert.name})
     return redirect("challenges:detail", pk=claim.challenge_id)
 
 

@@ -98,19 +98,28 @@ def test_hall_is_paginated_by_twenty(signed_in, expert_user, enterprise):
 # ---- posting a challenge ----------------------------------------------------------------------------------------
 
 
-def test_enterprise_member_posts_a_challenge_that_opens_at_once(signed_in, enterprise_user, enterprise, chain, expert):
+def test_enterprise_member_posts_a_challenge_that_goes_to_review(signed_in, enterprise_user, enterprise, chain, expert):
     # when the enterprise member posts with no enterprise id (they belong to one)
     response = signed_in(enterprise_user).post(HALL, challenge_payload(), format="json")
-    # then the challenge is created for their enterprise and chain, published to the hall
+    # then the challenge is created for their enterprise and chain, submitted for the chain leader's review
     assert response.status_code == 201
     body = response.json()
     challenge = Challenge.objects.get(pk=body["id"])
     assert challenge.enterprise == enterprise
     assert challenge.chain == chain
-    assert challenge.status == Status.OPEN
+    assert challenge.status == Status.PENDING_REVIEW
     assert body["description"].startswith("注塑件表面划痕")
     assert body["reward_wan"] == "30.00"
-    assert ChallengeEvent.objects.filter(challenge=challenge, kind="published").exists()
+    assert ChallengeEvent.objects.filter(challenge=challenge, kind="submitted").exists()
+    assert "withdraw_challenge" in body["actions"]
+
+
+def test_enterprise_member_saves_a_draft_without_submitting(signed_in, enterprise_user, chain):
+    response = signed_in(enterprise_user).post(HALL, challenge_payload(submit=False), format="json")
+    assert response.status_code == 201
+    challenge = Challenge.objects.get(pk=response.json()["id"])
+    assert challenge.status == Status.DRAFT
+    assert not ChallengeEvent.objects.filter(challenge=challenge, kind="submitted").exists()
 
 
 def test_anonymous_cannot_post_and_nothing_is_created(api_client, chain):

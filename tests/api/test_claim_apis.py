@@ -116,7 +116,7 @@ def test_posting_enterprise_accepts_a_claim(signed_in, enterprise_user, submitte
     assert response.status_code == 200
     assert response.json()["status"] == "accepted"
     open_challenge.refresh_from_db()
-    assert open_challenge.status == Status.IN_PROGRESS
+    assert open_challenge.status == Status.MATCHING
     assert open_challenge.expert == expert
 
 

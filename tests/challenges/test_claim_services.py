@@ -65,13 +65,13 @@ def test_short_proposal_is_a_field_error(expert, open_challenge):
     assert not Claim.objects.exists()
 
 
-def test_accepting_a_claim_starts_work_and_declines_the_others(expert, other_expert, open_challenge, enterprise_user):
+def test_accepting_a_claim_starts_matching_and_declines_others(expert, other_expert, open_challenge, enterprise_user):
     chosen = services.claim_challenge(expert=expert, challenge=open_challenge, proposal=PROPOSAL, expected_days=45)
     other = services.claim_challenge(expert=other_expert, challenge=open_challenge, proposal=PROPOSAL, expected_days=60)
     services.accept_claim(claim=chosen, by=enterprise_user)
     open_challenge.refresh_from_db()
     other.refresh_from_db()
-    assert open_challenge.status == Status.IN_PROGRESS
+    assert open_challenge.status == Status.MATCHING
     assert open_challenge.expert == expert
     assert other.status == Claim.Status.DECLINED
     assert Notification.objects.filter(recipient=expert.user, kind="claim_accepted").exists()

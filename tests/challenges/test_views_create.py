@@ -39,16 +39,16 @@ def test_enterprise_member_sees_the_form(client, enterprise_user):
     assert 'type="date"' in content
 
 
-def test_enterprise_member_posts_a_challenge_and_it_is_published(client, enterprise_user, enterprise, chain):
+def test_enterprise_member_posts_a_challenge_and_it_goes_to_review(client, enterprise_user, enterprise, chain):
     client.force_login(enterprise_user)
     # when they submit a complete form
     response = client.post(reverse("challenges:create"), valid_form(chain, is_confidential="on"))
-    # then the challenge is open in the hall with its keywords split, and they land on its page
+    # then the challenge waits for the chain leader's review with its keywords split, and they land on its page
     challenge = Challenge.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("challenges:detail", args=[challenge.pk])
     assert challenge.enterprise == enterprise
-    assert challenge.status == Status.OPEN
+    assert challenge.status == Status.PENDING_REVIEW
     assert challenge.keywords == ["机器视觉", "缺陷检测", "注塑"]
     assert challenge.is_confidential is True
     assert str(challenge.reward_wan) == "30.00"

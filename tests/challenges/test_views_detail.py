@@ -124,7 +124,7 @@ def test_owner_accepts_a_claim(client, enterprise_user, open_challenge, expert, 
     assert response.status_code == 302
     open_challenge.refresh_from_db()
     other.refresh_from_db()
-    assert open_challenge.status == Status.IN_PROGRESS
+    assert open_challenge.status == Status.MATCHING
     assert open_challenge.expert == expert
     assert other.status == Claim.Status.DECLINED
 
