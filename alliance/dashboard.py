@@ -1,27 +1,59 @@
-"""KPI reads for the alliance dashboard (管委会看板). Pure reads: a fixed number of queries whatever the data size."""
+"""KPI reads for the alliance dashboard (管委会看板) and the lists behind every number (drill-down).
+
+Pure reads with a fixed number of queries whatever the data size. Every figure is computed from columns the
+challenge services keep up to date (published_at, first_claimed_at, accepted_at, completed_at, expert) so that
+the page stays one pass over the challenges of the period, not one subquery per row.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
-from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance import roles
-from alliance.models import IndustryChain, User
+from alliance.models import IndustryChain, Organisation, TechnicalField, User
 from challenges.models import Challenge, ChallengeEvent, Claim, Status
 from config.exceptions import ApplicationError
+from experts.models import Expert
 
 TOP_LIMIT = 10
+FIELD_LIMIT = 12
 RECENT_EVENTS_LIMIT = 20
 TREND_MONTHS = 12
+# The matcher "worked" for an accepted claim when the chosen expert was in its top list.
+MATCH_TOP_RANK = 10
+# Claims that still hold a place in an expert's load (same rule as challenges.services.ACTIVE_STATUSES).
+LOAD_CHALLENGE_STATUSES = (Status.OPEN, Status.MATCHING, Status.IN_PROGRESS, Status.DELIVERED)
+
+
+def no_claim_sla_days() -> int:
+    """Days a published challenge may wait for its first claim before it counts as over the SLA."""
+    return int(getattr(settings, "NO_CLAIM_SLA_DAYS", 7))
 
 
 class Period:
@@ -65,6 +97,48 @@ def dashboard_chains(*, user: User) -> QuerySet[IndustryChain]:
     if chain_ids:
         return IndustryChain.objects.filter(pk__in=chain_ids)
     raise PermissionDenied(_("只有管委会工作人员和链长可以查看联盟看板。"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one dashboard request looks at: the chains the user may watch (maybe one of them) and the period."""
+
+    chains: list[IndustryChain]
+    chain_id: int | None
+    start: dt.date | None
+    end: dt.date | None
+    is_whole_alliance: bool  # park staff without a chain filter: experts serving no chain count too
+
+    @property
+    def chain_ids(self) -> list[int]:
+        return [chain.pk for chain in self.chains]
+
+    @property
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        return _local_bounds(self.start, self.end)
+
+
+def dashboard_scope(
+    *, user: User, chain_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None,
+    chains: list[IndustryChain] | None = None,
+) -> Scope:
+    """Authorise and resolve the filters: 403 for other roles and for a chain the leader does not lead.
+
+    `chains` may hand over what dashboard_chains(user=user) returned earlier in the request (saves a query).
+    """
+    if chains is None:
+        chains = list(dashboard_chains(user=user))
+    chains = sorted(chains, key=lambda chain: (chain.sort_order, chain.pk))
+    if chain_id is not None:
+        chains = [chain for chain in chains if chain.pk == chain_id]
+        if not chains:
+            if roles.is_park_staff(user):
+                raise ApplicationError(_("所选产业链不存在。"), field="chain")
+            raise PermissionDenied(_("您只能查看自己所负责产业链的数据。"))
+    return Scope(
+        chains=chains, chain_id=chain_id, start=start, end=end,
+        is_whole_alliance=chain_id is None and roles.is_park_staff(user),
+    )
 
 
 class _MedianSeconds(Aggregate):
@@ -115,46 +189,107 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+# The querysets every figure and every drill-down list starts from -------------------------------------------------
+
+def scope_challenges(scope: Scope) -> QuerySet[Challenge]:
+    """Challenges of the scope counted in the period by publication time (creation time while unpublished)."""
+    start_at, end_before = scope.bounds
+    return (
+        Challenge.objects.filter(chain_id__in=scope.chain_ids)
+        .alias(period_at=Coalesce("published_at", "created_at"))
+        .filter(_in_range("period_at", start_at, end_before))
+    )
+
+
+def scope_claims(scope: Scope) -> QuerySet[Claim]:
+    """Claims on the scope's challenges, made in the period."""
+    start_at, end_before = scope.bounds
+    return Claim.objects.filter(challenge__chain_id__in=scope.chain_ids).filter(
+        _in_range("created_at", start_at, end_before)
+    )
+
+
+def scope_expert_pool(scope: Scope) -> QuerySet[Expert]:
+    """Experts in the pool serving the scope's chains (the whole active pool for the whole alliance)."""
+    experts = Expert.objects.filter(is_active=True)
+    if scope.is_whole_alliance:
+        return experts
+    serving = Expert.chains.through.objects.filter(industrychain_id__in=scope.chain_ids).values("expert_id")
+    return experts.filter(pk__in=serving)
+
+
+def published_condition() -> Q:
+    return Q(published_at__isnull=False)
+
+
+def claimed_condition() -> Q:
+    return Q(published_at__isnull=False, first_claimed_at__isnull=False)
+
+
+def over_sla_condition(now: dt.datetime | None = None) -> Q:
+    """Published at least N days ago and not claimed within N days (still unclaimed, or claimed late)."""
+    sla = dt.timedelta(days=no_claim_sla_days())
+    now = now or timezone.now()
+    return Q(published_at__isnull=False, published_at__lte=now - sla) & (
+        Q(first_claimed_at__isnull=True) | Q(first_claimed_at__gt=F("published_at") + sla)
+    )
+
+
+def engaged_condition() -> Q:
+    """An expert was chosen (the challenge was taken on); the enterprise was served."""
+    return Q(expert_id__isnull=False)
+
+
+def field_coverage_condition(field: TechnicalField) -> Q:
+    """An expert covers a field when they list it, or name it among their research areas."""
+    if connection.vendor == "postgresql":
+        return Q(fields=field) | Q(research_areas__contains=[field.name])
+    return Q(fields=field) | Q(research_areas__icontains=f'"{field.name}"')
+
+
+# The dashboard ------------------------------------------------------------------------------------------------------
+
 def dashboard_data(
-    *, user: User, chain_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None
+    *, user: User, chain_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None,
+    chains: list[IndustryChain] | None = None,
 ) -> dict[str, Any]:
     """Every dashboard figure for the chains the user may watch, optionally one chain and a date range.
 
     Challenges count in the period by their publication time (creation time while unpublished); claims and
     events by the time they happened. The monthly trend always covers the last 12 months.
     """
-    chains = list(dashboard_chains(user=user).order_by("sort_order", "id"))
-    if chain_id is not None:
-        chains = [chain for chain in chains if chain.pk == chain_id]
-        if not chains:
-            if roles.is_park_staff(user):
-                raise ApplicationError(_("所选产业链不存在。"), field="chain")
-            raise PermissionDenied(_("您只能查看自己所负责产业链的数据。"))
-    chain_ids = [chain.pk for chain in chains]
-    start_at, end_before = _local_bounds(start, end)
+    scope = dashboard_scope(user=user, chain_id=chain_id, start=start, end=end, chains=chains)
+    chains = scope.chains
+    challenges = scope_challenges(scope)
+    claims = scope_claims(scope)
 
-    in_scope = Challenge.objects.filter(chain_id__in=chain_ids)
-    challenges = in_scope.alias(period_at=Coalesce("published_at", "created_at")).filter(
-        _in_range("period_at", start_at, end_before)
-    )
-    claims = Claim.objects.filter(challenge__chain_id__in=chain_ids)
+    per_chain, matrix = _per_chain_rows(scope, challenges)
+    totals = {
+        key: sum(row[key] for row in per_chain.values())
+        for key in ("posted", "published", "claimed", "engaged", "over_sla")
+    }
+    totals["in_progress"] = sum(row[Status.IN_PROGRESS] for row in matrix.values())
+    totals["completed"] = sum(row[Status.COMPLETED] for row in matrix.values())
+    totals["expired"] = sum(row[Status.EXPIRED] for row in matrix.values())
+    totals["reward_wan"] = float(sum((row["reward"] for row in per_chain.values()), Decimal(0)))
+    timings = _timings(challenges)
+    totals["enterprises_served"] = timings["enterprises_served"]
+    claim_figures = _claim_figures(claims)
+    totals.update(claim_figures)
+    load = _pool_load(scope)
+    totals.update(load)
 
-    # One row per (chain, status): the matrix, the status pie and the chain totals all come from it.
-    matrix = {chain.pk: {status: 0 for status in Status.values} for chain in chains}
-    for row in challenges.order_by().values("chain_id", "status").annotate(count=Count("id")):
-        matrix[row["chain_id"]][row["status"]] = row["count"]
-
-    totals = _totals(challenges)
-    median_hours = totals.pop("median_hours")
-    if median_hours is _NOT_COMPUTED:
-        median_hours = _median_hours_in_python(challenges)
-
+    top_by_claims, top_by_accepted = _top_experts(claims)
+    median_hours = timings["median_first_claim_hours"]
+    median_days = timings["median_completion_days"]
     return {
         "filters": {
             "chain_id": chain_id,
             "start": start.isoformat() if start else None,
             "end": end.isoformat() if end else None,
         },
+        "sla_days": no_claim_sla_days(),
+        "match_top_rank": MATCH_TOP_RANK,
         "statuses": [{"value": value, "label": str(label)} for value, label in Status.choices],
         "chains": [{"id": chain.pk, "name": chain.name} for chain in chains],
         "by_chain": [
@@ -166,93 +301,247 @@ def dashboard_data(
             }
             for chain in chains
         ],
+        "funnel": [
+            {
+                "chain_id": chain.pk,
+                "chain_name": chain.name,
+                "posted": per_chain[chain.pk]["posted"],
+                "claimed": per_chain[chain.pk]["claimed"],
+                "completed": matrix[chain.pk][Status.COMPLETED],
+            }
+            for chain in chains
+        ],
         "status_distribution": [
             {"status": value, "label": str(label), "count": sum(row[value] for row in matrix.values())}
             for value, label in Status.choices
         ],
         "totals": totals,
         "claim_rate": _rate(totals["claimed"], totals["published"]),
+        "completion_rate": _rate(totals["completed"], totals["engaged"]),
         "median_hours_to_first_claim": round(median_hours, 1) if median_hours is not None else None,
-        "top_experts_by_claims": _top_experts(claims.filter(_in_range("created_at", start_at, end_before)), "claims"),
-        "top_experts_by_accepted": _top_experts(
-            claims.filter(_in_range("created_at", start_at, end_before)), "accepted"
-        ),
+        "median_days_to_completion": round(median_days, 1) if median_days is not None else None,
+        "utilisation": _rate(load["live_claims"], load["capacity"]),
+        "match_top_share": _rate(claim_figures["accepted_top"], claim_figures["accepted_claims"]),
+        "fields": _fields_in_demand(challenges),
+        "top_experts_by_claims": top_by_claims,
+        "top_experts_by_accepted": top_by_accepted,
         "top_enterprises": _top_enterprises(challenges),
-        "recent_activity": _recent_activity(chain_ids, start_at, end_before),
-        "monthly_trend": _monthly_trend(in_scope, claims),
+        "recent_activity": _recent_activity(scope),
+        "monthly_trend": _monthly_trend(scope),
     }
 
 
-_NOT_COMPUTED = object()
-
-
-def _totals(challenges: QuerySet[Challenge]) -> dict[str, Any]:
-    """All headline counts in one aggregate query (and the median too on PostgreSQL)."""
-    has_claim = Exists(Claim.objects.filter(challenge=OuterRef("pk")))
-    has_accepted_claim = Exists(Claim.objects.filter(challenge=OuterRef("pk"), status=Claim.Status.ACCEPTED))
-    published = Q(published_at__isnull=False)
-    aggregates: dict[str, Any] = {
-        "posted": Count("id"),
-        "published": Count("id", filter=published),
-        "claimed": Count("id", filter=published & Q(has_claim=True)),
-        "in_progress": Count("id", filter=Q(status=Status.IN_PROGRESS)),
-        "completed": Count("id", filter=Q(status=Status.COMPLETED)),
-        "expired": Count("id", filter=Q(status=Status.EXPIRED)),
-        "enterprises_served": Count("enterprise_id", filter=Q(has_accepted_claim=True), distinct=True),
+def _per_chain_rows(
+    scope: Scope, challenges: QuerySet[Challenge]
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, int]]]:
+    """One query grouped by (chain, status): the matrix, the funnel and most headline counts come from it."""
+    matrix = {chain_id: {status: 0 for status in Status.values} for chain_id in scope.chain_ids}
+    per_chain: dict[int, dict[str, Any]] = {
+        chain_id: {"posted": 0, "published": 0, "claimed": 0, "engaged": 0, "over_sla": 0, "reward": Decimal(0)}
+        for chain_id in scope.chain_ids
     }
-    if connection.vendor == "postgresql":
-        aggregates["median_seconds"] = _MedianSeconds(
-            _epoch_seconds(F("first_claimed_at") - F("published_at")),
-            filter=Q(published_at__isnull=False, first_claimed_at__isnull=False),
-        )
-    totals = challenges.order_by().alias(has_claim=has_claim, has_accepted_claim=has_accepted_claim).aggregate(
-        **aggregates
-    )
-    if "median_seconds" in totals:
-        seconds = totals.pop("median_seconds")
-        totals["median_hours"] = seconds / 3600 if seconds is not None else None
-    else:
-        totals["median_hours"] = _NOT_COMPUTED
-    return totals
-
-
-def _median_hours_in_python(challenges: QuerySet[Challenge]) -> float | None:
-    """Fallback for SQLite (the quick start): one query for the delays, the median in Python."""
-    pairs = challenges.order_by().filter(published_at__isnull=False, first_claimed_at__isnull=False).values_list(
-        "published_at", "first_claimed_at"
-    )
-    delays = [(claimed_at - published_at).total_seconds() / 3600 for published_at, claimed_at in pairs]
-    return statistics.median(delays) if delays else None
-
-
-def _top_experts(claims: QuerySet[Claim], order: str) -> list[dict[str, Any]]:
     rows = (
-        claims.order_by()
-        .values("expert_id", "expert__name", "expert__title", "expert__organisation__name")
-        .annotate(claims=Count("id"), accepted=Count("id", filter=Q(status=Claim.Status.ACCEPTED)))
-        .filter(**{f"{order}__gt": 0})
-        .order_by(f"-{order}", "-claims" if order == "accepted" else "-accepted", "expert_id")[:TOP_LIMIT]
+        challenges.order_by()
+        .values("chain_id", "status")
+        .annotate(
+            posted=Count("id"),
+            published=Count("id", filter=published_condition()),
+            claimed=Count("id", filter=claimed_condition()),
+            engaged=Count("id", filter=engaged_condition()),
+            over_sla=Count("id", filter=over_sla_condition()),
+            reward=Sum("reward_wan", filter=published_condition()),
+        )
     )
+    for row in rows:
+        matrix[row["chain_id"]][row["status"]] = row["posted"]
+        totals = per_chain[row["chain_id"]]
+        for key in ("posted", "published", "claimed", "engaged", "over_sla"):
+            totals[key] += row[key]
+        totals["reward"] += row["reward"] or Decimal(0)
+    return per_chain, matrix
+
+
+def _timings(challenges: QuerySet[Challenge]) -> dict[str, Any]:
+    """Medians (computed by PostgreSQL; in Python on SQLite) and the enterprises served, in one query."""
+    aggregates: dict[str, Any] = {
+        "enterprises_served": Count("enterprise_id", filter=engaged_condition(), distinct=True),
+    }
+    is_postgresql = connection.vendor == "postgresql"
+    if is_postgresql:
+        aggregates["first_claim_seconds"] = _MedianSeconds(
+            _epoch_seconds(F("first_claimed_at") - F("published_at")), filter=claimed_condition()
+        )
+        aggregates["completion_seconds"] = _MedianSeconds(
+            _epoch_seconds(F("completed_at") - F("published_at")),
+            filter=Q(published_at__isnull=False, completed_at__isnull=False),
+        )
+    result = challenges.order_by().aggregate(**aggregates)
+    if is_postgresql:
+        first, completion = result["first_claim_seconds"], result["completion_seconds"]
+    else:
+        first, completion = _medians_in_python(challenges)
+    return {
+        "enterprises_served": result["enterprises_served"],
+        "median_first_claim_hours": first / 3600 if first is not None else None,
+        "median_completion_days": completion / 86400 if completion is not None else None,
+    }
+
+
+def _medians_in_python(challenges: QuerySet[Challenge]) -> tuple[float | None, float | None]:
+    """Fallback for SQLite (the quick start): one query for the times, the medians in Python."""
+    rows = challenges.order_by().filter(published_condition()).values_list(
+        "published_at", "first_claimed_at", "completed_at"
+    )
+    first_claims, completions = [], []
+    for published_at, first_claimed_at, completed_at in rows:
+        if first_claimed_at:
+            first_claims.append((first_claimed_at - published_at).total_seconds())
+        if completed_at:
+            completions.append((completed_at - published_at).total_seconds())
+    return (
+        statistics.median(first_claims) if first_claims else None,
+        statistics.median(completions) if completions else None,
+    )
+
+
+def _claim_figures(claims: QuerySet[Claim]) -> dict[str, int]:
+    accepted = Q(status=Claim.Status.ACCEPTED)
+    return claims.order_by().aggregate(
+        claims=Count("id"),
+        active_experts=Count("expert_id", distinct=True),
+        accepted_claims=Count("id", filter=accepted),
+        accepted_top=Count("id", filter=accepted & Q(match_rank__isnull=False, match_rank__lte=MATCH_TOP_RANK)),
+    )
+
+
+def _pool_load(scope: Scope) -> dict[str, int]:
+    """Now, not over the period: the pool's capacity (sum of limits) against the claims it currently holds."""
+    pool = scope_expert_pool(scope)
+    figures = pool.order_by().aggregate(pool_experts=Count("id"), capacity=Coalesce(Sum("max_active_claims"), 0))
+    figures["live_claims"] = Claim.objects.filter(
+        expert__in=pool, status__in=Claim.LIVE_STATUSES, challenge__status__in=LOAD_CHALLENGE_STATUSES
+    ).count()
+    return figures
+
+
+def _fields_in_demand(challenges: QuerySet[Challenge]) -> list[dict[str, Any]]:
+    """The most demanded technical fields of the period and how many pool experts cover each."""
+    demand = list(
+        challenges.order_by()
+        .filter(field_id__isnull=False)
+        .values("field_id", "field__name")
+        .annotate(demand=Count("id"), unclaimed=Count("id", filter=Q(first_claimed_at__isnull=True)))
+        .order_by("-demand", "field_id")[:FIELD_LIMIT]
+    )
+    coverage = field_coverage(field_ids=[row["field_id"] for row in demand])
     return [
         {
-            "expert_id": row["expert_id"],
-            "name": row["expert__name"],
-            "title": row["expert__title"],
-            "organisation": row["expert__organisation__name"] or "",
-            "claims": row["claims"],
-            "accepted": row["accepted"],
+            "field_id": row["field_id"],
+            "name": row["field__name"],
+            "demand": row["demand"],
+            "unclaimed": row["unclaimed"],
+            "experts": coverage.get(row["field_id"], 0),
         }
-        for row in rows
+        for row in demand
     ]
 
 
+_COVERAGE_SQL = """
+SELECT field_id, COUNT(DISTINCT expert_id) FROM (
+    SELECT link.technicalfield_id AS field_id, link.expert_id
+    FROM experts_expert_fields link JOIN experts_expert expert ON expert.id = link.expert_id
+    WHERE expert.is_active AND link.technicalfield_id = ANY(%(ids)s)
+    UNION
+    SELECT field.id, expert.id
+    FROM experts_expert expert
+    CROSS JOIN LATERAL jsonb_array_elements_text(
+        CASE WHEN jsonb_typeof(expert.research_areas) = 'array' THEN expert.research_areas ELSE '[]'::jsonb END
+    ) AS area(name)
+    JOIN alliance_technicalfield field ON field.name = area.name
+    WHERE expert.is_active AND field.id = ANY(%(ids)s)
+) AS pairs
+GROUP BY field_id
+"""
+
+
+def field_coverage(*, field_ids: list[int]) -> dict[int, int]:
+    """Active experts per field (listed in their fields or named in their research areas), in one query."""
+    if not field_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_COVERAGE_SQL, {"ids": list(field_ids)})
+            return dict(cursor.fetchall())
+    # SQLite (quick start, a few dozen experts): pairs in Python.
+    names = dict(TechnicalField.objects.filter(pk__in=field_ids).values_list("pk", "name"))
+    by_name = {name: pk for pk, name in names.items()}
+    pairs: set[tuple[int, int]] = set(
+        Expert.fields.through.objects.filter(technicalfield_id__in=field_ids, expert__is_active=True).values_list(
+            "technicalfield_id", "expert_id"
+        )
+    )
+    for expert_id, areas in Expert.objects.filter(is_active=True).values_list("pk", "research_areas"):
+        for area in areas or []:
+            if area in by_name:
+                pairs.add((by_name[area], expert_id))
+    counts: dict[int, int] = {}
+    for field_id, _expert_id in pairs:
+        counts[field_id] = counts.get(field_id, 0) + 1
+    return counts
+
+
+def _top_experts(claims: QuerySet[Claim]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ten experts with most claims and the ten with most accepted claims, ranked in one query."""
+    accepted = Count("id", filter=Q(status=Claim.Status.ACCEPTED))
+    ranked = (
+        claims.order_by()
+        .values("expert_id")
+        .annotate(claims=Count("id"), accepted=accepted)
+        .annotate(
+            by_claims=Window(RowNumber(), order_by=[F("claims").desc(), F("accepted").desc(), F("expert_id").asc()]),
+            by_accepted=Window(RowNumber(), order_by=[F("accepted").desc(), F("claims").desc(), F("expert_id").asc()]),
+        )
+        .values_list("expert_id", "claims", "accepted", "by_claims", "by_accepted")
+    )
+    # Django cannot filter "either rank in the top ten" on window functions over a GROUP BY: wrap it in SQL.
+    try:
+        sql, params = ranked.query.sql_with_params()
+    except EmptyResultSet:  # no chain in scope: nothing to rank
+        return [], []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) ranked WHERE ranked.by_claims <= %s OR ranked.by_accepted <= %s",
+                       [*params, TOP_LIMIT, TOP_LIMIT])
+        keys = ("expert_id", "claims", "accepted", "by_claims", "by_accepted")
+        rows = [dict(zip(keys, values, strict=True)) for values in cursor.fetchall()]
+    # Names in a second small query: grouping 300,000 claims by expert alone is much cheaper than by its names.
+    experts = Expert.objects.select_related("organisation").in_bulk([row["expert_id"] for row in rows])
+
+    def entry(row: dict[str, Any]) -> dict[str, Any]:
+        expert = experts[row["expert_id"]]
+        return {
+            "expert_id": expert.pk,
+            "name": expert.name,
+            "title": expert.title,
+            "organisation": expert.organisation.name if expert.organisation else "",
+            "claims": row["claims"],
+            "accepted": row["accepted"],
+        }
+
+    by_claims = [entry(row) for row in sorted(rows, key=lambda row: row["by_claims"]) if row["by_claims"] <= TOP_LIMIT]
+    by_accepted = [
+        entry(row) for row in sorted(rows, key=lambda row: row["by_accepted"])
+        if row["by_accepted"] <= TOP_LIMIT and row["accepted"] > 0
+    ]
+    return by_claims, by_accepted
+
+
 def _top_enterprises(challenges: QuerySet[Challenge]) -> list[dict[str, Any]]:
-    rows = (
+    rows = list(
         challenges.order_by()
         .values("enterprise_id", "enterprise__name")
         .annotate(
             posted=Count("id"),
-            published=Count("id", filter=Q(published_at__isnull=False)),
+            published=Count("id", filter=published_condition()),
             completed=Count("id", filter=Q(status=Status.COMPLETED)),
         )
         .order_by("-posted", "enterprise_id")[:TOP_LIMIT]
@@ -269,11 +558,10 @@ def _top_enterprises(challenges: QuerySet[Challenge]) -> list[dict[str, Any]]:
     ]
 
 
-def _recent_activity(
-    chain_ids: list[int], start_at: dt.datetime | None, end_before: dt.datetime | None
-) -> list[dict[str, Any]]:
+def _recent_activity(scope: Scope) -> list[dict[str, Any]]:
+    start_at, end_before = scope.bounds
     events = (
-        ChallengeEvent.objects.filter(challenge__chain_id__in=chain_ids)
+        ChallengeEvent.objects.filter(challenge__chain_id__in=scope.chain_ids)
         .filter(_in_range("created_at", start_at, end_before))
         .select_related("actor", "challenge", "challenge__chain")
         .order_by("-created_at", "-id")[:RECENT_EVENTS_LIMIT]
@@ -292,28 +580,188 @@ def _recent_activity(
     ]
 
 
-def _monthly_trend(challenges: QuerySet[Challenge], claims: QuerySet[Claim]) -> dict[str, list]:
+def _monthly_trend(scope: Scope) -> dict[str, list]:
+    """Publications, claims and completions per local month over the last 12 months, in one UNION query."""
     months = _month_starts(timezone.localdate(), TREND_MONTHS)
     since, _until = _local_bounds(months[0], None)
-    published = {
-        _month_key(row["month"]): row["count"]
-        for row in challenges.filter(published_at__gte=since)
-        .order_by()
-        .annotate(month=TruncMonth("published_at"))
-        .values("month")
-        .annotate(count=Count("id"))
-    }
-    claimed = {
-        _month_key(row["month"]): row["count"]
-        for row in claims.filter(created_at__gte=since)
-        .order_by()
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(count=Count("id"))
-    }
+
+    def per_month(queryset: QuerySet, field: str, series: str) -> QuerySet:
+        return (
+            queryset.filter(**{f"{field}__gte": since})
+            .order_by()
+            .annotate(month=TruncMonth(field))
+            .values("month")
+            .annotate(count=Count("id"), series=Value(series))
+            .values_list("series", "month", "count")
+        )
+
+    challenges = Challenge.objects.filter(chain_id__in=scope.chain_ids)
+    claims = Claim.objects.filter(challenge__chain_id__in=scope.chain_ids)
+    counts: dict[str, dict[tuple[int, int], int]] = {"published": {}, "claimed": {}, "completed": {}}
+    union = per_month(challenges, "published_at", "published").union(
+        per_month(challenges, "completed_at", "completed"), per_month(claims, "created_at", "claimed"), all=True
+    )
+    for series, month, count in union:
+        counts[series][_month_key(month)] = count
     keys = [(month.year, month.month) for month in months]
     return {
         "months": [f"{year}-{month:02d}" for year, month in keys],
-        "published": [published.get(key, 0) for key in keys],
-        "claimed": [claimed.get(key, 0) for key in keys],
+        **{series: [counts[series].get(key, 0) for key in keys] for series in ("published", "claimed", "completed")},
     }
+
+
+# Drill-down: the list behind every number ---------------------------------------------------------------------------
+
+class ListKind:
+    CHALLENGES = "challenges"
+    CLAIMS = "claims"
+    EXPERTS = "experts"
+    ENTERPRISES = "enterprises"
+
+
+# metric -> (kind of list, title, the extra parameter it needs)
+METRICS: dict[str, tuple[str, Any, str | None]] = {
+    "posted": (ListKind.CHALLENGES, gettext_lazy("发布需求"), None),
+    "published": (ListKind.CHALLENGES, gettext_lazy("已上榜需求"), None),
+    "claimed": (ListKind.CHALLENGES, gettext_lazy("获得揭榜的需求"), None),
+    "in_progress": (ListKind.CHALLENGES, gettext_lazy("实施中的需求"), None),
+    "completed": (ListKind.CHALLENGES, gettext_lazy("已完成的需求"), None),
+    "expired": (ListKind.CHALLENGES, gettext_lazy("已过期的需求"), None),
+    "engaged": (ListKind.CHALLENGES, gettext_lazy("已选定专家的需求"), None),
+    "over_sla": (ListKind.CHALLENGES, gettext_lazy("超时未揭榜的需求"), None),
+    "reward": (ListKind.CHALLENGES, gettext_lazy("悬赏需求"), None),
+    "first_claim_time": (ListKind.CHALLENGES, gettext_lazy("首次揭榜用时"), None),
+    "completion_time": (ListKind.CHALLENGES, gettext_lazy("完成用时"), None),
+    "status": (ListKind.CHALLENGES, gettext_lazy("按状态"), "status"),
+    "field": (ListKind.CHALLENGES, gettext_lazy("技术领域的需求"), "field"),
+    "enterprise": (ListKind.CHALLENGES, gettext_lazy("企业发布的需求"), "enterprise"),
+    "claims": (ListKind.CLAIMS, gettext_lazy("揭榜记录"), None),
+    "accepted_claims": (ListKind.CLAIMS, gettext_lazy("被选定的揭榜"), None),
+    "match_top": (ListKind.CLAIMS, gettext_lazy("来自匹配前十的选定揭榜"), None),
+    "expert": (ListKind.CLAIMS, gettext_lazy("专家的揭榜"), "expert"),
+    "active_experts": (ListKind.EXPERTS, gettext_lazy("本期揭榜专家"), None),
+    "pool": (ListKind.EXPERTS, gettext_lazy("在库专家及负荷"), None),
+    "field_experts": (ListKind.EXPERTS, gettext_lazy("覆盖该领域的专家"), "field"),
+    "enterprises_served": (ListKind.ENTERPRISES, gettext_lazy("已服务企业"), None),
+}
+METRIC_CHOICES = [(metric, label) for metric, (_kind, label, _param) in METRICS.items()]
+
+
+@dataclass
+class Drilldown:
+    metric: str
+    kind: str
+    title: str
+    queryset: QuerySet
+    scope: Scope
+
+
+def _hours_to_first_claim() -> ExpressionWrapper:
+    return ExpressionWrapper(F("first_claimed_at") - F("published_at"), output_field=DurationField())
+
+
+def _time_to_completion() -> ExpressionWrapper:
+    return ExpressionWrapper(F("completed_at") - F("published_at"), output_field=DurationField())
+
+
+def drilldown(
+    *, scope: Scope, metric: str, status: str | None = None, field: TechnicalField | None = None,
+    expert: Expert | None = None, enterprise: Organisation | None = None,
+) -> Drilldown:
+    """The rows behind one dashboard number, in the same scope (chains the user may watch, period)."""
+    if metric not in METRICS:
+        raise ApplicationError(_("请选择有效的统计指标。"), field="metric")
+    kind, label, needs = METRICS[metric]
+    given = {"status": status, "field": field, "expert": expert, "enterprise": enterprise}
+    if needs and not given[needs]:
+        raise ApplicationError(_("该指标需要指定筛选对象。"), field=needs)
+    title = str(label)
+    if kind == ListKind.CHALLENGES:
+        queryset = _challenge_list(scope, metric, status=status, field=field, enterprise=enterprise)
+    elif kind == ListKind.CLAIMS:
+        queryset = _claim_list(scope, metric, expert=expert)
+    elif kind == ListKind.EXPERTS:
+        queryset = _expert_list(scope, metric, field=field)
+    else:
+        queryset = _enterprise_list(scope)
+    if status:
+        title = f"{title} · {Status(status).label}"
+    for subject in (field, expert, enterprise):
+        if subject is not None and needs:
+            title = f"{title} · {subject}"
+    return Drilldown(metric=metric, kind=kind, title=title, queryset=queryset, scope=scope)
+
+
+def _challenge_list(
+    scope: Scope, metric: str, *, status: str | None, field: TechnicalField | None,
+    enterprise: Organisation | None,
+) -> QuerySet[Challenge]:
+    challenges = scope_challenges(scope).select_related("enterprise", "chain", "field", "expert")
+    order = ["-published_at", "-id"]
+    conditions = {
+        "posted": Q(),
+        "published": published_condition(),
+        "claimed": claimed_condition(),
+        "in_progress": Q(status=Status.IN_PROGRESS),
+        "completed": Q(status=Status.COMPLETED),
+        "expired": Q(status=Status.EXPIRED),
+        "engaged": engaged_condition(),
+        "over_sla": over_sla_condition(),
+        "reward": published_condition() & Q(reward_wan__isnull=False),
+        "first_claim_time": claimed_condition(),
+        "completion_time": Q(published_at__isnull=False, completed_at__isnull=False),
+        "status": Q(status=status),
+        "field": Q(field=field),
+        "enterprise": Q(enterprise=enterprise),
+    }
+    challenges = challenges.filter(conditions[metric])
+    if metric == "reward":
+        order = ["-reward_wan", "-id"]
+    elif metric == "first_claim_time":
+        challenges = challenges.annotate(delay=_hours_to_first_claim())
+        order = ["-delay", "-id"]
+    elif metric == "completion_time":
+        challenges = challenges.annotate(delay=_time_to_completion())
+        order = ["-delay", "-id"]
+    return challenges.order_by(*order)
+
+
+def _claim_list(scope: Scope, metric: str, *, expert: Expert | None) -> QuerySet[Claim]:
+    claims = scope_claims(scope).select_related(
+        "challenge", "challenge__chain", "challenge__enterprise", "expert", "expert__organisation"
+    )
+    accepted = Q(status=Claim.Status.ACCEPTED)
+    conditions = {
+        "claims": Q(),
+        "accepted_claims": accepted,
+        "match_top": accepted & Q(match_rank__isnull=False, match_rank__lte=MATCH_TOP_RANK),
+        "expert": Q(expert=expert),
+    }
+    return claims.filter(conditions[metric]).order_by("-created_at", "-id")
+
+
+def _expert_list(scope: Scope, metric: str, *, field: TechnicalField | None) -> QuerySet[Expert]:
+    if metric == "active_experts":
+        experts = Expert.objects.filter(pk__in=scope_claims(scope).values("expert_id"))
+    elif metric == "field_experts":
+        experts = Expert.objects.filter(is_active=True).filter(field_coverage_condition(field)).distinct()
+    else:
+        experts = scope_expert_pool(scope)
+    live = Q(claims__status__in=Claim.LIVE_STATUSES, claims__challenge__status__in=LOAD_CHALLENGE_STATUSES)
+    experts = experts.select_related("organisation").annotate(live_claims=Count("claims", filter=live))
+    if metric == "pool":
+        return experts.order_by("-live_claims", "id")
+    return experts.order_by("id")
+
+
+def _enterprise_list(scope: Scope) -> QuerySet[Organisation]:
+    served = scope_challenges(scope).filter(engaged_condition())
+    return Organisation.objects.filter(pk__in=served.values("enterprise_id")).select_related("chain").order_by("id")
+
+
+def served_counts(scope: Scope, enterprise_ids: list[int]) -> dict[int, int]:
+    """Challenges of the period taken on by an expert, per enterprise (for an enterprise list's count column)."""
+    return dict(
+        scope_challenges(scope).filter(engaged_condition(), enterprise_id__in=enterprise_ids)
+        .order_by().values("enterprise_id").annotate(count=Count("id")).values_list("enterprise_id", "count")
+    )

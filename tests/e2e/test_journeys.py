@@ -214,8 +214,8 @@ def test_park_staff_sees_kpis_and_rendered_charts_on_the_dashboard(page, live_se
 
     # and every chart container holds a drawn ECharts canvas, with no errors in the console
     charts = page.locator(".dashboard-chart")
-    expect(charts).to_have_count(4)
-    for index in range(4):
+    expect(charts).to_have_count(7)
+    for index in range(7):
         canvas = charts.nth(index).locator("canvas")
         expect(canvas).to_have_count(1)
         box = canvas.bounding_box()
