@@ -190,7 +190,6 @@ MATCH_INDEX_DIR = Path(env("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_inde
 MATCH_RECOMMENDATION_LIMIT = int(env("MATCH_RECOMMENDATION_LIMIT", "10"))
 
 # Notifications (outbox delivered by Celery; see notifications/)
-NOTIFICATION_PUBLISHED_TOP_N = int(env("NOTIFICATION_PUBLISHED_TOP_N", "10"))  # experts told of a new challenge
 NOTIFICATION_BATCH_SIZE = int(env("NOTIFICATION_BATCH_SIZE", "100"))  # notifications per delivery task
 NOTIFICATION_RESEND_AFTER_MINUTES = int(env("NOTIFICATION_RESEND_AFTER_MINUTES", "10"))
 NOTIFICATION_RETRY_BASE_SECONDS = float(env("NOTIFICATION_RETRY_BASE_SECONDS", "10"))  # backoff 10, 20, 40 s …
