@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +17,12 @@ from alliance import roles
 from alliance.models import IndustryChain, Organisation, TechnicalField
 from experts import selectors, services
 from experts.models import Achievement, Expert
-from experts.serializers import ExpertDetailSerializer, ExpertListItemSerializer, OwnExpertProfileSerializer
+from experts.serializers import (
+    ExpertApplicationSerializer,
+    ExpertDetailSerializer,
+    ExpertListItemSerializer,
+    OwnExpertProfileSerializer,
+)
 
 TAG = "专家库"
 
@@ -164,3 +170,80 @@ class MyExpertProfileApi(APIView):
         expert = services.update_expert_profile(expert=expert, by=request.user, data=data)
         expert = Expert.objects.prefetch_related("chains", "fields", "achievements").get(pk=expert.pk)
         return Response(OwnExpertProfileSerializer(expert).data)
+
+
+# Applications to join the pool (申请入库) ----------------------------------------------------------------------------
+
+APPLICATION_TAG = "专家入库申请"
+
+
+class SubmitExpertApplicationApi(APIView):
+    """Anyone may apply, signed in or not (the web form is the same service)."""
+
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=64)
+        email = serializers.EmailField(error_messages={"invalid": _("请填写有效的联系邮箱。")})
+        phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+        organisation_name = serializers.CharField(max_length=128)
+        title = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        category = serializers.ChoiceField(choices=Expert.Category.choices,
+                                           error_messages={"invalid_choice": _("请选择有效的专家类别。")})
+        research_areas = serializers.ListField(child=serializers.CharField(max_length=60), max_length=30)
+        achievements = serializers.CharField(max_length=5000)
+        chains = serializers.PrimaryKeyRelatedField(queryset=IndustryChain.objects.all(), many=True, required=False,
+                                                    default=list)
+
+    @extend_schema(tags=[APPLICATION_TAG], summary="申请加入专家库", request=InputSerializer,
+                   responses={201: ExpertApplicationSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.submit_expert_application(
+            applicant=request.user, data=services.ApplicationInput(**serializer.validated_data)
+        )
+        return Response(ExpertApplicationSerializer(application).data, status=201)
+
+
+@extend_schema(tags=[APPLICATION_TAG], summary="入库申请列表（管委会）",
+               responses=ExpertApplicationSerializer(many=True))
+class ListExpertApplicationsApi(generics.ListAPIView):
+    serializer_class = ExpertApplicationSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self) -> QuerySet:
+        if not roles.is_park_staff(self.request.user):
+            raise PermissionDenied(_("只有管委会工作人员可以审核入库申请。"))
+        return selectors.list_expert_applications(user=self.request.user)
+
+
+class ApproveExpertApplicationApi(APIView):
+    @extend_schema(tags=[APPLICATION_TAG], summary="通过入库申请（管委会）", request=None,
+                   responses=ExpertApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        if not roles.is_park_staff(request.user):
+            raise PermissionDenied(_("只有管委会工作人员可以审核入库申请。"))
+        application = selectors.get_expert_application(user=request.user, pk=pk)
+        services.approve_expert_application(application=application, by=request.user)
+        application.refresh_from_db()
+        return Response(ExpertApplicationSerializer(application).data)
+
+
+class RefuseExpertApplicationApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000, error_messages={
+            "required": _("请填写未通过的原因。"), "blank": _("请填写未通过的原因。")})
+
+    @extend_schema(tags=[APPLICATION_TAG], summary="不予通过入库申请（管委会）", request=InputSerializer,
+                   responses=ExpertApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        if not roles.is_park_staff(request.user):
+            raise PermissionDenied(_("只有管委会工作人员可以审核入库申请。"))
+        application = selectors.get_expert_application(user=request.user, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.refuse_expert_application(application=application, by=request.user,
+                                           reason=serializer.validated_data["reason"])
+        application.refresh_from_db()
+        return Response(ExpertApplicationSerializer(application).data)

@@ -86,3 +86,54 @@ class ConflictOfInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} ⟂ {self.organisation}"
+
+
+class ExpertApplication(models.Model):
+    """An application to join the expert pool (申请入库), by anyone; park staff approve or refuse it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REFUSED = "refused", _("未通过")
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="expert_applications", verbose_name=_("申请账号"),
+    )
+    name = models.CharField(_("姓名"), max_length=64)
+    email = models.EmailField(_("联系邮箱"))
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    organisation_name = models.CharField(_("所在单位"), max_length=128)
+    title = models.CharField(_("职称/头衔"), max_length=64, blank=True)
+    category = models.CharField(_("专家类别"), max_length=16, choices=Expert.Category.choices)
+    research_areas = models.JSONField(_("研究方向"), default=list)
+    achievements = models.TextField(_("主要成果"))
+    chains = models.ManyToManyField(IndustryChain, related_name="+", blank=True, verbose_name=_("愿意服务的产业链"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    refusal_reason = models.TextField(_("未通过原因"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("审核人"),
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    expert = models.ForeignKey(
+        Expert, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications",
+        verbose_name=_("入库专家"),
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("专家入库申请")
+        verbose_name_plural = _("专家入库申请")
+        constraints = [
+            # One application under review per e-mail address at a time.
+            models.UniqueConstraint(
+                models.functions.Lower("email"), condition=models.Q(status="pending"),
+                name="expert_application_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.get_status_display()}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from alliance import roles
 from alliance.models import User
 from challenges.services import expert_load_filter
-from experts.models import Expert
+from experts.models import Expert, ExpertApplication
 
 
 def list_experts(*, user: User) -> QuerySet[Expert]:
@@ -27,4 +28,18 @@ def get_expert(*, user: User, pk: int) -> Expert:
     try:
         return list_experts(user=user).prefetch_related("achievements").get(pk=pk)
     except (Expert.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_expert_applications(*, user: User) -> QuerySet[ExpertApplication]:
+    """Applications to join the pool: park staff see them all, nobody else any."""
+    if not roles.is_park_staff(user):
+        return ExpertApplication.objects.none()
+    return ExpertApplication.objects.select_related("applicant", "reviewed_by", "expert").prefetch_related("chains")
+
+
+def get_expert_application(*, user: User, pk: int) -> ExpertApplication:
+    try:
+        return list_expert_applications(user=user).get(pk=pk)
+    except (ExpertApplication.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -64,3 +64,21 @@ class OwnExpertProfileSerializer(ExpertDetailSerializer):
 
     class Meta(ExpertDetailSerializer.Meta):
         fields = [*ExpertDetailSerializer.Meta.fields, "email", "phone", "updated_at"]
+
+
+class ExpertApplicationSerializer(serializers.ModelSerializer):
+    """An application to join the pool, as park staff review it."""
+
+    status_display = serializers.CharField(source="get_status_display")
+    category_display = serializers.CharField(source="get_category_display")
+    chains = NamedRefSerializer(many=True)
+
+    class Meta:
+        from experts.models import ExpertApplication
+
+        model = ExpertApplication
+        fields = [
+            "id", "name", "email", "phone", "organisation_name", "title", "category", "category_display",
+            "research_areas", "achievements", "chains", "status", "status_display", "refusal_reason", "reviewed_at",
+            "expert", "created_at",
+        ]
