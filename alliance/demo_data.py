@@ -690,6 +690,7 @@ class ClaimSeed:
     expert: str  # expert username
     expected_days: int
     proposal: str
+    team: tuple[str, ...] = ()  # experts the claimant invites to a team claim (they accept, except DECLINERS)
 
 
 @dataclass(frozen=True)
@@ -727,7 +728,7 @@ CHALLENGES: list[ChallengeSeed] = [
       "一条可处理 80% 以上规格的柔性包装线方案并完成样线验证：换型时间小于 5 分钟，包装人员减少 50%，"
       "错漏件率低于 0.1%。", 80,
       claims=[
-          C("expert_zhang", 150,
+          C("expert_zhang", 150, team=("expert_linxiao",), proposal=
             "联合团队方案：由张建华牵头，秦峰负责纸箱在线成型与称重复核，林晓团队负责三维视觉识别。采用“视觉测量+"
             "按件生成箱型+伺服可调隔板”的柔性装箱单元，长条型材与大平板分流到独立的打包工位，订单配套由 WMS 拣选"
             "清单驱动，称重复核防错漏。分三期实施，先做五金配件包与平板件。"),

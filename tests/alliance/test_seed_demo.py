@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alliance import demo_data
 from alliance.models import IndustryChain, Organisation, User
-from challenges.models import Challenge, ChallengeEvent, Claim, Status
+from challenges.models import Agreement, Challenge, ChallengeEvent, Claim, ClaimMember, Question, Rating, Status
 from experts.models import Expert
 from notifications.models import Delivery
 
@@ -101,3 +101,26 @@ def test_running_twice_does_not_duplicate_and_reset_rebuilds():
     # and --reset replaces the demo with an identical one
     seed("--reset")
     assert (User.objects.count(), Expert.objects.count(), Challenge.objects.count(), Claim.objects.count()) == counts
+
+
+def test_the_demo_shows_every_step_of_the_lifecycle():
+    # when the demo is seeded
+    output = seed()
+    # then no step was refused by the services
+    assert "未能" not in output
+    # the packaging challenge has a team claim whose invited member joined, and an answered question
+    packaging = Challenge.objects.get(title=demo_data.PACKAGING_TITLE)
+    team_claim = packaging.claims.get(expert__user__username="expert_zhang")
+    assert team_claim.members.filter(role=ClaimMember.Role.MEMBER, status=ClaimMember.Status.ACCEPTED).exists()
+    assert Question.objects.filter(challenge=packaging, answered_at__isnull=False).exists()
+    # every challenge past 对接 has an agreement, confirmed once work started; completed ones are rated both ways
+    for challenge in Challenge.objects.filter(status__in=[Status.MATCHING, Status.IN_PROGRESS, Status.DELIVERED,
+                                                          Status.COMPLETED]):
+        agreement = Agreement.objects.get(challenge=challenge)
+        assert agreement.is_confirmed == (challenge.status != Status.MATCHING)
+    for challenge in Challenge.objects.filter(status__in=[Status.DELIVERED, Status.COMPLETED]):
+        assert challenge.milestones.filter(status="confirmed").exists()
+    for challenge in Challenge.objects.filter(status=Status.COMPLETED):
+        assert Rating.objects.filter(challenge=challenge).count() == 2
+    # returned challenges carry the reviewer's reason
+    assert all(c.review_note for c in Challenge.objects.filter(status=Status.REJECTED))

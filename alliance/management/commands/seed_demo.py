@@ -1,8 +1,9 @@
 """`manage.py seed_demo`: load a believable demo alliance (chains, people, experts, challenges in every state).
 
-Challenges go through the real services (post, claim, recommend, accept, withdraw) so events, notifications and match
-ranks are what the site would have produced; states no service reaches yet are set with guarded updates plus the
-matching audit events. Afterwards every timestamp is moved back into the last twelve months, deterministically.
+Challenges go through the real services (post, submit, review, confidentiality, claim with teams, questions,
+recommend, accept, agreement, milestones, delivery, acceptance, ratings, withdraw, close) so events, notifications
+and match ranks are what the site would have produced; only expiry, which needs a past deadline, is a guarded update
+plus its audit event. Afterwards every timestamp is moved back into the last twelve months, deterministically.
 """
 
 from __future__ import annotations
@@ -24,12 +25,26 @@ from django.utils import timezone
 from alliance import demo_data
 from alliance.models import EnterpriseMembership, IndustryChain, Organisation, ParkStaff, TechnicalField, User
 from challenges import services as challenge_services
-from challenges.models import ChainRecommendation, Challenge, ChallengeEvent, Claim, Status
+from challenges.models import (
+    Agreement,
+    ChainRecommendation,
+    Challenge,
+    ChallengeEvent,
+    Claim,
+    ClaimMember,
+    ConfidentialityAcceptance,
+    Milestone,
+    Question,
+    Rating,
+    Status,
+)
 from config.exceptions import ApplicationError
 from experts.models import Achievement, ConflictOfInterest, Expert
 from notifications.models import Delivery, Notification
 
 Kind = ChallengeEvent.Kind
+# States in which a claim has been chosen.
+ENGAGED_STATUSES = (Status.MATCHING, Status.IN_PROGRESS, Status.DELIVERED, Status.COMPLETED)
 
 
 class Command(BaseCommand):
@@ -223,14 +238,22 @@ class Seeder:
         schedule_index_refresh(expert_ids=[expert.pk for expert in self.experts.values()])
 
     # ------------------------------------------------------------------ timestamps
+    # Each model written by a step, and the field that says when.
+    STAMPED = {
+        ChallengeEvent: "created_at", Notification: "created_at", Claim: "created_at",
+        ChainRecommendation: "created_at", ClaimMember: "invited_at", Question: "created_at",
+        ConfidentialityAcceptance: "accepted_at", Agreement: "created_at", Milestone: "created_at",
+        Rating: "created_at",
+    }
+
     def reset_marks(self) -> None:
-        for model in (ChallengeEvent, Notification, Claim, ChainRecommendation):
+        for model in self.STAMPED:
             self.marks[model] = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def stamp(self, when: dt.datetime) -> None:
         """Give every row written since the last stamp the time `when`, as if the step had happened then."""
-        for model in (ChallengeEvent, Notification, Claim, ChainRecommendation):
-            model.objects.filter(pk__gt=self.marks[model]).update(created_at=when)
+        for model, field_name in self.STAMPED.items():
+            model.objects.filter(pk__gt=self.marks[model]).update(**{field_name: when})
         self.reset_marks()
 
     def at(self, start: dt.datetime, *, min_hours: float, max_hours: float) -> dt.datetime:
@@ -258,6 +281,8 @@ class Seeder:
 
         created = start - dt.timedelta(hours=self.rng.uniform(1, 30))
         challenge = challenge_services.post_challenge(enterprise=enterprise, author=author, data=data)
+        # The chain leader reviews and publishes it (the demo keeps the review within the publishing day).
+        challenge_services.review_challenge(challenge=challenge, by=enterprise.chain.leaders.first(), approve=True)
         self.stamp(start)
         ChallengeEvent.objects.filter(challenge=challenge, kind=Kind.CREATED).update(created_at=created)
         changes: dict[str, object] = {"created_at": created, "published_at": start}
@@ -280,6 +305,15 @@ class Seeder:
             self.stamp(self.at(start, min_hours=1, max_hours=36))
 
         claims: list[Claim | None] = []
+        if seed.is_confidential:
+            # Claimants of a confidential challenge first accept its confidentiality terms.
+            for claim_seed in seed.claims:
+                try:
+                    challenge_services.accept_confidentiality(challenge=challenge,
+                                                              expert=self.experts[claim_seed.expert])
+                except ApplicationError as error:
+                    self.warnings.append(f"未能接受保密条款 {claim_seed.expert} →「{seed.title}」：{error.message}")
+            self.stamp(self.at(start, min_hours=1, max_hours=2))
         for index, claim_seed in enumerate(seed.claims):
             gap = (2, 120) if index == 0 else (4, 72)
             when = self.at(last, min_hours=gap[0], max_hours=gap[1])
@@ -287,6 +321,8 @@ class Seeder:
             if claims[-1] is not None:
                 changes.setdefault("first_claimed_at", when)
                 last = when
+                if index == 0 and seed.status == Status.OPEN:
+                    last = self.ask_and_answer(challenge, claims[-1], author=author, after=last)
         for index in seed.withdraw:
             claim = claims[index]
             if claim is not None:
@@ -297,15 +333,19 @@ class Seeder:
                 last = max(last, when)
 
         challenge.refresh_from_db()
-        if seed.accept is not None and claims[seed.accept] is not None:
-            challenge_services.accept_claim(claim=claims[seed.accept], by=author)
+        accept = seed.accept
+        if accept is None and challenge.status == Status.OPEN and seed.status in ENGAGED_STATUSES:
+            # In 对接中 and later a claim has been chosen: the first one still standing.
+            accept = next((i for i, claim in enumerate(claims) if claim is not None and i not in seed.withdraw), None)
+        if accept is not None and claims[accept] is not None:
+            challenge_services.accept_claim(claim=claims[accept], by=author)
             last = self.at(last, min_hours=24, max_hours=240)
             Claim.objects.filter(challenge=challenge, decided_at__isnull=False).exclude(
                 status=Claim.Status.WITHDRAWN
             ).update(decided_at=last)
             changes["accepted_at"] = last
             self.stamp(last)
-        elif challenge.status == Status.IN_PROGRESS:  # first come, first served: accepted on the first claim
+        elif challenge.status == Status.MATCHING:  # first come, first served: chosen on the first claim
             changes["accepted_at"] = changes.get("first_claimed_at")
             Claim.objects.filter(challenge=challenge, status=Claim.Status.ACCEPTED).update(
                 decided_at=changes["accepted_at"]
@@ -322,7 +362,7 @@ class Seeder:
         try:
             claim = challenge_services.claim_challenge(
                 expert=expert, challenge=challenge, proposal=claim_seed.proposal,
-                expected_days=claim_seed.expected_days,
+                expected_days=claim_seed.expected_days, team=[self.experts[name] for name in claim_seed.team],
             )
         except ApplicationError as error:
             self.warnings.append(f"未能揭榜 {claim_seed.expert} →「{seed.title}」：{error.message}")
@@ -330,9 +370,30 @@ class Seeder:
         # A first-come claim is accepted in the same step; stamp its events too.
         Claim.objects.filter(pk=claim.pk, decided_at__isnull=False).update(decided_at=when)
         self.stamp(when)
+        for member in claim.members.filter(status=ClaimMember.Status.INVITED).select_related("expert__user"):
+            answered = self.at(when, min_hours=2, max_hours=20)
+            challenge_services.respond_team_invitation(member=member, by=member.expert.user, accept=True)
+            ClaimMember.objects.filter(pk=member.pk).update(responded_at=answered)
+            self.stamp(answered)
         claim.refresh_from_db()
         return claim
 
+    def ask_and_answer(self, challenge: Challenge, claim: Claim, *, author: User, after: dt.datetime) -> dt.datetime:
+        """答疑: the first claimant asks a clarifying question and the enterprise answers it the next day."""
+        asked = self.at(after, min_hours=1, max_hours=12)
+        question = challenge_services.ask_question(
+            challenge=challenge, expert=claim.expert,
+            text="请问现场可提供的安装空间和现有设备的接口情况如何？是否允许分阶段停线改造？",
+        )
+        self.stamp(asked)
+        answered = self.at(asked, min_hours=3, max_hours=30)
+        challenge_services.answer_question(
+            question=question, by=author,
+            answer="可提供约 20 平方米安装空间，现有设备有 PLC 接口；可利用周末分阶段停线。",
+        )
+        Question.objects.filter(pk=question.pk).update(answered_at=answered)
+        self.stamp(answered)
+        return answered
     def move(self, challenge: Challenge, *, to: str, kind: str, actor: User | None, when: dt.datetime,
              note: str = "") -> None:
         from_status = Challenge.objects.filter(pk=challenge.pk).values_list("status", flat=True).get()
@@ -345,25 +406,55 @@ class Seeder:
 
     def finish(self, seed: demo_data.ChallengeSeed, challenge: Challenge, *, author: User, last: dt.datetime,
                deadline: dt.date, changes: dict[str, object]) -> dt.datetime:
-        """Carry a published challenge on to its final state; returns the time of the last step."""
+        """Carry a published challenge on to its final state through the services; returns the last step's time."""
         status = seed.status
-        if status == Status.MATCHING:
+        challenge.refresh_from_db()
+        expert_user = challenge.expert.user if challenge.expert else None
+        services = challenge_services
+        milestones: list[Milestone] = []
+        if status in (Status.MATCHING, Status.IN_PROGRESS, Status.DELIVERED, Status.COMPLETED):
             last = self.at(last, min_hours=24, max_hours=96)
-            self.move(challenge, to=Status.MATCHING, kind=Kind.UPDATED, actor=author, when=last,
-                      note="企业正与揭榜专家洽谈方案细节。")
-        elif status in (Status.DELIVERED, Status.COMPLETED):
-            expert_user = challenge.expert.user if challenge.expert else None
-            last = self.at(last, min_hours=24 * 30, max_hours=24 * 75)
-            self.move(challenge, to=Status.DELIVERED, kind=Kind.DELIVERED, actor=expert_user, when=last,
-                      note="已提交成果报告与验证数据，请企业验收。")
+            start_date = timezone.localtime(last).date()
+            agreement = services.propose_agreement(
+                challenge=challenge, by=expert_user,
+                scope=f"按揭榜方案完成「{challenge.title}」，交付技术报告与验证数据。",
+                amount_wan=challenge.reward_wan or 10, start_date=start_date,
+                end_date=start_date + dt.timedelta(days=90),
+            )
+            self.stamp(last)
+            if status != Status.MATCHING:
+                last = self.at(last, min_hours=12, max_hours=72)
+                services.confirm_agreement(agreement=agreement, by=author)
+                for offset, title in ((30, "方案设计与评审"), (75, "样机验证")):
+                    milestones.append(services.add_milestone(
+                        challenge=challenge, by=author, title=title, due_date=start_date + dt.timedelta(days=offset)
+                    ))
+                self.stamp(last)
+        if status in (Status.DELIVERED, Status.COMPLETED):
+            last = self.at(last, min_hours=24 * 20, max_hours=24 * 30)
+            services.submit_milestone(milestone=milestones[0], by=expert_user, note="方案设计说明书与评审意见已提交。")
+            self.stamp(last)
+            last = self.at(last, min_hours=12, max_hours=48)
+            services.confirm_milestone(milestone=milestones[0], by=author)
+            self.stamp(last)
+            last = self.at(last, min_hours=24 * 10, max_hours=24 * 45)
+            services.submit_delivery(challenge=challenge, by=expert_user, note="已提交成果报告与验证数据，请企业验收。")
+            self.stamp(last)
             if status == Status.COMPLETED:
                 last = self.at(last, min_hours=24 * 5, max_hours=24 * 20)
-                self.move(challenge, to=Status.COMPLETED, kind=Kind.COMPLETED, actor=author, when=last,
-                          note="成果达到预期指标，验收通过。")
+                services.accept_delivery(challenge=challenge, by=author, note="成果达到预期指标，验收通过。")
                 changes["completed_at"] = last
+                self.stamp(last)
+                last = self.at(last, min_hours=2, max_hours=48)
+                services.rate_counterpart(challenge=challenge, by=author, score=self.rng.choice([4, 5, 5]),
+                                          comment="方案扎实，响应及时，成果达到预期。")
+                services.rate_counterpart(challenge=challenge, by=expert_user, score=self.rng.choice([4, 5]),
+                                          comment="企业配合积极，现场条件准备充分。")
+                self.stamp(last)
         elif status == Status.WITHDRAWN:
             last = self.at(last, min_hours=24 * 3, max_hours=24 * 15)
-            self.move(challenge, to=Status.WITHDRAWN, kind=Kind.WITHDRAWN, actor=author, when=last, note=seed.note)
+            services.withdraw_challenge(challenge=challenge, by=author, reason=seed.note)
+            self.stamp(last)
         elif status == Status.EXPIRED:
             end_of_deadline = timezone.make_aware(dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time(0, 5)))
             last = min(end_of_deadline, self.now - dt.timedelta(hours=1))
@@ -371,8 +462,8 @@ class Seeder:
                       note="截止日期已过，无人揭榜。")
         elif status == Status.CLOSED:
             last = self.at(last, min_hours=24 * 5, max_hours=24 * 30)
-            self.move(challenge, to=Status.CLOSED, kind=Kind.CLOSED, actor=self.park_staff_user, when=last,
-                      note=seed.note)
+            services.close_challenge(challenge=challenge, by=self.park_staff_user, reason=seed.note or "管委会关闭")
+            self.stamp(last)
         challenge.refresh_from_db()
         if challenge.status != status:
             raise CommandError(f"「{seed.title}」最终状态为 {challenge.status}，应为 {status}")
@@ -380,23 +471,19 @@ class Seeder:
 
     def create_unpublished(self, seed: demo_data.ChallengeSeed, *, enterprise: Organisation, author: User,
                            data: challenge_services.ChallengeInput, start: dt.datetime) -> None:
-        """Drafts, challenges waiting for review and rejected ones: no service reaches these yet."""
-        challenge = Challenge.objects.create(
-            enterprise=enterprise, author=author, chain=data.chain, field=data.field, title=data.title,
-            description=data.description, keywords=challenge_services.normalise_keywords(data.keywords),
-            expected_outcome=data.expected_outcome, reward_wan=data.reward_wan, deadline=data.deadline,
-            is_confidential=data.is_confidential, claim_mode=data.claim_mode, status=Status.DRAFT,
-        )
-        challenge_services.record_event(challenge=challenge, actor=author, kind=Kind.CREATED, to_status=Status.DRAFT)
+        """Drafts, challenges waiting for review and returned ones, through the same services as the site."""
+        challenge = challenge_services.post_challenge(enterprise=enterprise, author=author, data=data, submit=False)
         self.stamp(start)
         last = start
         if seed.status in (Status.PENDING_REVIEW, Status.REJECTED):
             last = self.at(last, min_hours=1, max_hours=20)
-            self.move(challenge, to=Status.PENDING_REVIEW, kind=Kind.SUBMITTED, actor=author, when=last)
+            challenge_services.submit_challenge(challenge=challenge, by=author)
+            self.stamp(last)
         if seed.status == Status.REJECTED:
             last = self.at(last, min_hours=4, max_hours=48)
-            self.move(challenge, to=Status.REJECTED, kind=Kind.RETURNED, actor=self.park_staff_user, when=last,
-                      note=seed.note)
+            challenge_services.review_challenge(challenge=challenge, by=self.park_staff_user, approve=False,
+                                                reason=seed.note or "请补充需求细节")
+            self.stamp(last)
         Challenge.objects.filter(pk=challenge.pk).update(created_at=start, updated_at=last)
 
     # ------------------------------------------------------------------ notifications
