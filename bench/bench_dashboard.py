@@ -1,0 +1,129 @@
+"""Dashboard at park scale: the page as park staff renders it, against the raw SQL aggregate for the same KPIs.
+
+    DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_m6 \
+        .venv/bin/python manage.py seed_scale     # once: 20k experts, 5k enterprises, 100k challenges, 300k claims
+    DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_m6 \
+        .venv/bin/python bench/bench_dashboard.py --requests 40
+
+Prints p50/p95/max of the rendered page (the whole Django view through the test client, templates included),
+the number of SQL queries per request, and the same figures for one hand-written SQL statement computing the
+headline KPIs, so the overhead of the ORM/view/template is visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from alliance.models import ParkStaff, User  # noqa: E402
+from challenges.models import Challenge, Claim  # noqa: E402
+from experts.models import Expert  # noqa: E402
+
+RAW_KPIS = """
+SELECT COUNT(*) AS posted,
+       COUNT(*) FILTER (WHERE published_at IS NOT NULL) AS published,
+       COUNT(*) FILTER (WHERE published_at IS NOT NULL AND first_claimed_at IS NOT NULL) AS claimed,
+       COUNT(*) FILTER (WHERE status = 'in_progress') AS in_progress,
+       COUNT(*) FILTER (WHERE status = 'completed') AS completed,
+       COUNT(*) FILTER (WHERE status = 'expired') AS expired,
+       COUNT(*) FILTER (WHERE expert_id IS NOT NULL) AS engaged,
+       COUNT(*) FILTER (WHERE published_at <= now() - make_interval(days => %(sla)s)
+                        AND (first_claimed_at IS NULL
+                             OR first_claimed_at > published_at + make_interval(days => %(sla)s))) AS over_sla,
+       SUM(reward_wan) FILTER (WHERE published_at IS NOT NULL) AS reward,
+       COUNT(DISTINCT enterprise_id) FILTER (WHERE expert_id IS NOT NULL) AS enterprises_served,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM first_claimed_at - published_at))
+           FILTER (WHERE first_claimed_at IS NOT NULL AND published_at IS NOT NULL) / 3600 AS median_first_claim_h,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM completed_at - published_at))
+           FILTER (WHERE completed_at IS NOT NULL AND published_at IS NOT NULL) / 86400 AS median_completion_d,
+       (SELECT COUNT(*) FILTER (WHERE c.status = 'accepted' AND c.match_rank <= 10)::float
+               / NULLIF(COUNT(*) FILTER (WHERE c.status = 'accepted'), 0)
+          FROM challenges_claim c WHERE c.created_at >= %(start)s) AS match_top_share,
+       (SELECT COUNT(DISTINCT c.expert_id) FROM challenges_claim c WHERE c.created_at >= %(start)s) AS active_experts
+FROM challenges_challenge
+WHERE COALESCE(published_at, created_at) >= %(start)s
+"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(name: str, timings: list[float]) -> str:
+    return (f"{name:<38} n={len(timings):<3} p50={statistics.median(timings):7.1f} ms  "
+            f"p95={percentile(timings, 0.95):7.1f} ms  max={max(timings):7.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--period", default="year", choices=["month", "quarter", "year", "all"])
+    arguments = parser.parse_args()
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+
+    print(f"database {connection.settings_dict['NAME']}: {Expert.objects.count()} experts, "
+          f"{Challenge.objects.count()} challenges, {Claim.objects.count()} claims")
+    staff_user, _created = User.objects.get_or_create(username="bench_staff", defaults={"display_name": "基准测试"})
+    ParkStaff.objects.get_or_create(user=staff_user)
+    client = Client()
+    client.force_login(staff_user)
+
+    def fetch(path: str, params: dict) -> float:
+        started = time.perf_counter()
+        response = client.get(path, params)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.status_code
+        return elapsed
+
+    params = {"period": arguments.period}
+    for _warm in range(3):
+        fetch("/alliance/dashboard/", params)
+    with CaptureQueriesContext(connection) as queries:
+        fetch("/alliance/dashboard/", params)
+    page = [fetch("/alliance/dashboard/", params) for _index in range(arguments.requests)]
+    api = [fetch("/api/v1/dashboard/", params) for _index in range(arguments.requests)]
+    drill = [fetch("/alliance/dashboard/list/", {**params, "metric": "over_sla"}) for _index in range(10)]
+
+    today = timezone.localdate()
+    start = {"year": today.replace(month=1, day=1), "quarter": today.replace(month=(today.month - 1) // 3 * 3 + 1,
+             day=1), "month": today.replace(day=1), "all": today.replace(year=2000)}[arguments.period]
+    raw = []
+    with connection.cursor() as cursor:
+        for _index in range(arguments.requests):
+            started = time.perf_counter()
+            cursor.execute(RAW_KPIS, {"start": start, "sla": int(getattr(settings, "NO_CLAIM_SLA_DAYS", 7))})
+            cursor.fetchall()
+            raw.append((time.perf_counter() - started) * 1000)
+
+    print(f"period={arguments.period} (from {start}), {len(queries.captured_queries)} SQL queries per page render")
+    print(summary("dashboard page (rendered, park staff)", page))
+    print(summary("dashboard JSON API", api))
+    print(summary("drill-down list (over_sla, page 1)", drill))
+    print(summary("raw SQL aggregate of the headline KPIs", raw))
+    slowest = sorted(queries.captured_queries, key=lambda query: float(query["time"]), reverse=True)[:3]
+    for query in slowest:
+        print(f"  slowest query {float(query['time']) * 1000:6.1f} ms: {query['sql'][:110]}")
+
+
+if __name__ == "__main__":
+    main()
