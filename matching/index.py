@@ -110,7 +110,7 @@ class ExpertIndex:
 
     def score(self, query: sparse.csr_matrix) -> np.ndarray:
         """Text fit of one encoded challenge with every slot (masked base rows score 0)."""
-        scores = ranking.score_vector(self.inverted, query)
+        scores = ranking.score_inverted(self.inverted, query)
         if self.masked is not None:
             scores[self.masked] = 0.0
         if self.patch_rows is not None and self.patch_rows.shape[0]:

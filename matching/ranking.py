@@ -161,77 +161,99 @@ class ExpertMatrix:
         return self.inverted
 
 
-def fit_vocabulary(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS) -> Vocabulary:
-    """Terms and document frequencies over whole profiles (one tokenisation pass, in bounded chunks)."""
-    terms: dict[str, int] = {}
-    document_frequency = np.zeros(0, dtype=np.int64)
-    for start in range(0, len(profiles), BUILD_CHUNK):
-        chunk = profiles[start:start + BUILD_CHUNK]
-        id_lists = []
-        for profile in chunk:
-            tokens = text.features(profile.full_text, n_min=weights.n_min, n_max=weights.n_max)
-            id_lists.append([terms.setdefault(token, len(terms)) for token in tokens])
-        counts = _count_rows(id_lists, len(terms))
-        if document_frequency.shape[0] < len(terms):
-            document_frequency = np.pad(document_frequency, (0, len(terms) - document_frequency.shape[0]))
-        document_frequency += np.bincount(counts.indices, minlength=len(terms))
-    n = len(profiles)
-    idf = (np.log((1.0 + n) / (1.0 + document_frequency)) + 1.0).astype(FEATURE_DTYPE)
-    return Vocabulary(terms=terms, idf=idf, n_min=weights.n_min, n_max=weights.n_max)
+@dataclass
+class _Pieces:
+    """Term counts of every piece of text of some profiles (areas, bio, each achievement), and whose they are."""
+
+    counts: sparse.csr_matrix  # pieces x vocabulary
+    owner: np.ndarray  # profile row of each piece
+    kind: np.ndarray  # 0 areas, 1 bio, 2 achievement
+    profiles: int
 
 
-def encode_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText],
-                    weights: Weights = DEFAULT_WEIGHTS) -> sparse.csr_matrix:
-    """Each profile's fields folded into one row (see the module docstring). Used by full builds and by patches."""
-    blocks = [
-        _encode_chunk(vocabulary, profiles[start:start + BUILD_CHUNK], weights)
-        for start in range(0, len(profiles), BUILD_CHUNK)
-    ]
-    if not blocks:
-        return sparse.csr_matrix((0, vocabulary.size), dtype=FEATURE_DTYPE)
-    return sparse.vstack(blocks, format="csr", dtype=FEATURE_DTYPE)
-
-
-def _encode_chunk(vocabulary: Vocabulary, profiles: Sequence[ProfileText], weights: Weights) -> sparse.csr_matrix:
-    # Each piece of text is tokenised once; the whole-profile counts are the sum of its pieces' counts.
+def _split_pieces(profiles: Sequence[ProfileText]) -> tuple[list[str], np.ndarray, np.ndarray]:
     pieces: list[str] = []
     owner: list[int] = []
-    kinds: list[int] = []  # 0 areas, 1 bio, 2 achievement
+    kinds: list[int] = []
     for row, profile in enumerate(profiles):
         for kind, piece in ((0, profile.areas_text), (1, profile.bio), *((2, a) for a in profile.achievements)):
             if piece:
                 pieces.append(piece)
                 owner.append(row)
                 kinds.append(kind)
-    n, owner_array, kind_array = len(profiles), np.array(owner, dtype=np.int64), np.array(kinds, dtype=np.int8)
-    counts = vocabulary.counts(pieces)
-    piece_vectors = vocabulary.weigh(counts)
+    return pieces, np.array(owner, dtype=np.int64), np.array(kinds, dtype=np.int8)
 
-    def gather(mask: np.ndarray, values: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Sum of the selected pieces' rows per owner (profiles x vocabulary)."""
-        selected = np.flatnonzero(mask)
-        grouping = sparse.csr_matrix((np.ones(len(selected), dtype=FEATURE_DTYPE), (owner_array[selected], selected)),
-                                     shape=(n, len(pieces)))
-        return (grouping @ values).tocsr()
 
-    areas = gather(kind_array == 0, piece_vectors)
-    bio = gather(kind_array == 1, piece_vectors)
-    achievement_sum = gather(kind_array == 2, piece_vectors)
-    achievement_count = np.bincount(owner_array[kind_array == 2], minlength=n).astype(FEATURE_DTYPE)
+def _count_pieces(vocabulary: Vocabulary, profiles: Sequence[ProfileText]) -> _Pieces:
+    pieces, owner, kind = _split_pieces(profiles)
+    return _Pieces(counts=vocabulary.counts(pieces), owner=owner, kind=kind, profiles=len(profiles))
+
+
+def _group(pieces: _Pieces, mask: np.ndarray, values: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Sum of the selected pieces' rows per profile (profiles x vocabulary)."""
+    selected = np.flatnonzero(mask)
+    grouping = sparse.csr_matrix((np.ones(len(selected), dtype=FEATURE_DTYPE), (pieces.owner[selected], selected)),
+                                 shape=(pieces.profiles, values.shape[0]))
+    return sparse.csr_matrix(grouping @ values)
+
+
+def fit_vocabulary(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS,
+                   ) -> tuple[Vocabulary, list[_Pieces]]:
+    """Terms and document frequencies over whole profiles. Every piece of text is tokenised once, here; the counts
+    are returned (in chunks of BUILD_CHUNK profiles) for encode_profiles to weigh without tokenising again."""
+    terms: dict[str, int] = {}
+    chunks: list[_Pieces] = []
+    document_frequency = np.zeros(0, dtype=np.int64)
+    for start in range(0, len(profiles), BUILD_CHUNK):
+        pieces, owner, kind = _split_pieces(profiles[start:start + BUILD_CHUNK])
+        id_lists = [[terms.setdefault(token, len(terms)) for token in
+                     text.features(piece, n_min=weights.n_min, n_max=weights.n_max)] for piece in pieces]
+        chunk = _Pieces(counts=_count_rows(id_lists, len(terms)), owner=owner, kind=kind,
+                        profiles=min(BUILD_CHUNK, len(profiles) - start))
+        chunks.append(chunk)
+        profile_counts = _group(chunk, np.ones(len(pieces), dtype=bool), chunk.counts)
+        if document_frequency.shape[0] < len(terms):
+            document_frequency = np.pad(document_frequency, (0, len(terms) - document_frequency.shape[0]))
+        document_frequency += np.bincount(profile_counts.indices, minlength=len(terms))
+    for chunk in chunks:  # earlier chunks saw a smaller vocabulary: same columns, wider matrix
+        chunk.counts.resize((chunk.counts.shape[0], len(terms)))
+    n = len(profiles)
+    idf = (np.log((1.0 + n) / (1.0 + document_frequency)) + 1.0).astype(FEATURE_DTYPE)
+    return Vocabulary(terms=terms, idf=idf, n_min=weights.n_min, n_max=weights.n_max), chunks
+
+
+def encode_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText],
+                    weights: Weights = DEFAULT_WEIGHTS, *, counted: list[_Pieces] | None = None,
+                    ) -> sparse.csr_matrix:
+    """Each profile's fields folded into one row (see the module docstring). Used by full builds and by patches."""
+    if counted is None:
+        counted = [_count_pieces(vocabulary, profiles[start:start + BUILD_CHUNK])
+                   for start in range(0, len(profiles), BUILD_CHUNK)]
+    blocks = [_fold(vocabulary, chunk, weights) for chunk in counted]
+    if not blocks:
+        return sparse.csr_matrix((0, vocabulary.size), dtype=FEATURE_DTYPE)
+    return sparse.vstack(blocks, format="csr", dtype=FEATURE_DTYPE)
+
+
+def _fold(vocabulary: Vocabulary, pieces: _Pieces, weights: Weights) -> sparse.csr_matrix:
+    n = pieces.profiles
+    piece_vectors = vocabulary.weigh(pieces.counts)
+    areas = _group(pieces, pieces.kind == 0, piece_vectors)
+    bio = _group(pieces, pieces.kind == 1, piece_vectors)
+    achievement_sum = _group(pieces, pieces.kind == 2, piece_vectors)
     if weights.pooling == "mean":
-        achievements = sparse.diags(1.0 / np.maximum(achievement_count, 1.0)) @ achievement_sum
+        count = np.bincount(pieces.owner[pieces.kind == 2], minlength=n).astype(FEATURE_DTYPE)
+        achievements = sparse.csr_matrix(sparse.diags(1.0 / np.maximum(count, 1.0)) @ achievement_sum)
     else:
         achievements = l2_rows(achievement_sum)
-    profile = vocabulary.weigh(gather(np.ones(len(pieces), dtype=bool), counts))
+    profile = vocabulary.weigh(_group(pieces, np.ones(len(pieces.owner), dtype=bool), pieces.counts))
 
     fields = ((weights.areas, areas), (weights.bio, bio), (weights.achievements, achievements),
               (weights.profile, profile))
     weight_sum = np.zeros(n, dtype=np.float64)
     total = sparse.csr_matrix((n, vocabulary.size), dtype=FEATURE_DTYPE)
     for weight, matrix in fields:
-        matrix = sparse.csr_matrix(matrix)
-        present = (matrix.getnnz(axis=1) > 0).astype(np.float64)
-        weight_sum += weight * present
+        weight_sum += weight * (matrix.getnnz(axis=1) > 0)
         total = total + weight * matrix
     scale = np.divide(1.0, weight_sum, out=np.zeros_like(weight_sum), where=weight_sum > 0)
     folded = sparse.csr_matrix(sparse.diags(scale.astype(FEATURE_DTYPE)) @ total, dtype=FEATURE_DTYPE)
@@ -241,8 +263,9 @@ def _encode_chunk(vocabulary: Vocabulary, profiles: Sequence[ProfileText], weigh
 
 def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS) -> ExpertMatrix:
     """Fit the vocabulary on the profiles and encode every expert. Linear in the size of the profiles."""
-    vocabulary = fit_vocabulary(profiles, weights)
-    matrix = ExpertMatrix(vocabulary=vocabulary, weights=weights, rows=encode_profiles(vocabulary, profiles, weights))
+    vocabulary, counted = fit_vocabulary(profiles, weights)
+    rows = encode_profiles(vocabulary, profiles, weights, counted=counted)
+    matrix = ExpertMatrix(vocabulary=vocabulary, weights=weights, rows=rows)
     if weights.neighbours:
         matrix.neighbours = neighbour_graph(encode_whole_profiles(vocabulary, profiles), weights.neighbours)
     return matrix
@@ -266,6 +289,12 @@ def encode_challenges(vocabulary: Vocabulary, challenges: Sequence[ChallengeText
 def score_rows(rows: sparse.csr_matrix, queries: sparse.csr_matrix) -> np.ndarray:
     """Text fit of each query with each expert row (queries x experts), clipped to [0, 1] against rounding."""
     return np.clip((queries @ rows.T).toarray().astype(np.float64), 0.0, 1.0)
+
+
+def score_inverted(inverted: sparse.csr_matrix, query: sparse.csr_matrix) -> np.ndarray:
+    """Fit of one encoded query (1 x vocabulary) with every expert through the term-major matrix: scipy's sparse
+    product touches only the query's posting lists, so the cost follows the query's terms."""
+    return (query @ inverted).toarray().ravel()
 
 
 def score_vector(inverted: sparse.csr_matrix, query: sparse.csr_matrix) -> np.ndarray:

@@ -71,24 +71,40 @@ def _content_pieces(cjk_run: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-def _char_ngrams(piece: str, n_min: int, n_max: int) -> Iterable[str]:
-    length = len(piece)
-    for n in range(n_min, n_max + 1):
-        if n > length:
-            break
-        for start in range(length - n + 1):
-            yield piece[start:start + n]
+def _char_ngrams(piece: str, n_min: int, n_max: int) -> list[str]:
+    grams: list[str] = []
+    for n in range(n_min, min(n_max, len(piece)) + 1):
+        grams += list(piece) if n == 1 else [piece[start:start + n] for start in range(len(piece) - n + 1)]
+    return grams
+
+
+# Small caches: enough for the runs that recur (research areas, stock phrases) without holding a corpus in memory.
+@lru_cache(maxsize=16_384)
+def _cjk_features(run: str, n_min: int, n_max: int) -> tuple[str, ...]:
+    grams: list[str] = []
+    for piece in _content_pieces(run):
+        grams += _char_ngrams(piece, n_min, n_max)
+    return tuple(grams)
+
+
+@lru_cache(maxsize=65_536)
+def _word_feature(run: str) -> str | None:
+    if run in ENGLISH_STOP_WORDS or len(run) < 2:
+        return None
+    return _stem(run)
 
 
 def features(text: str | None, *, n_min: int = CJK_NGRAM_MIN, n_max: int = CJK_NGRAM_MAX) -> list[str]:
-    """The scoring features of a text: CJK character n-grams and Latin word tokens, stop words removed."""
+    """The scoring features of a text, by script: CJK runs give character n-grams (between stop words), Latin runs
+    give words (stop words removed, plurals folded). Deterministic; repeated runs are served from a cache."""
     tokens: list[str] = []
     for run in _RUN_RE.findall(normalise(text)):
         if _CJK_RE.match(run):
-            for piece in _content_pieces(run):
-                tokens.extend(_char_ngrams(piece, n_min, n_max))
-        elif run not in ENGLISH_STOP_WORDS and len(run) > 1:
-            tokens.append(_stem(run))
+            tokens += _cjk_features(run, n_min, n_max)
+        else:
+            word = _word_feature(run)
+            if word is not None:
+                tokens.append(word)
     return tokens
 
 
