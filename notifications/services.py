@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -229,16 +230,17 @@ def deliver_notifications(*, notification_ids: Iterable[int]) -> int:
     ids = list(notification_ids)
     sent = _deliver_in_app(notification_ids=ids)
     first_error: Exception | None = None
-    outgoing_ids = list(
+    # Read the batch once (rows, notifications, recipients, chains); each row is then only locked by its id.
+    outgoing = list(
         Delivery.objects.filter(notification_id__in=ids, state=Delivery.State.PENDING, is_digest=False)
         .exclude(channel=Delivery.Channel.IN_APP)
+        .select_related("notification__recipient", "notification__chain")
         .order_by("id")
-        .values_list("id", flat=True)
     )
-    if outgoing_ids:
-        with open_channels():
-            for delivery_id in outgoing_ids:
-                is_sent, error = _deliver_one(delivery_id=delivery_id)
+    if outgoing:
+        with open_channels(), relaxed_commits():
+            for delivery in outgoing:
+                is_sent, error = _deliver_one(delivery=delivery)
                 sent += int(is_sent)
                 first_error = first_error or error
     if first_error is not None:
@@ -272,19 +274,53 @@ def max_attempts(channel: str) -> int:
     return MAX_DELIVERY_ATTEMPTS
 
 
-def _deliver_one(*, delivery_id: int) -> tuple[bool, Exception | None]:
+@contextlib.contextmanager
+def relaxed_commits() -> Iterator[None]:
+    """Commit the batch's small transactions without waiting for the disk (PostgreSQL, this session only).
+
+    A row is visible to every other worker as soon as it commits, so a killed worker still never causes a second
+    e-mail; only a crash of the database server itself could forget the last fraction of a second of "sent" marks
+    (those e-mails would then go out again). This is what lets one worker hand over thousands of e-mails a second.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+_TABLE = Delivery._meta.db_table
+_RECORD_ATTEMPT_SQL = (
+    f"UPDATE {_TABLE} SET attempts = %s, last_attempt_at = %s, state = %s, sent_at = %s, last_error = %s "
+    "WHERE id = %s"
+)
+
+
+def _lock_pending_sql() -> str:
+    # SQLite (the quick start) has no row locks and serialises writers anyway.
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    return f"SELECT attempts FROM {_TABLE} WHERE id = %s AND state = %s{lock}"
+
+
+def _deliver_one(*, delivery: Delivery) -> tuple[bool, Exception | None]:
     # The error is returned, not raised, so that the attempt count and the message are committed with the row.
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient", "notification__chain")
-            .filter(pk=delivery_id, state=Delivery.State.PENDING)
-            .first()
-        )
-        if delivery is None:  # another worker holds it, or it is done
+        # The lock is held while sending: a second worker with the same row skips it, and once committed the row is
+        # no longer pending. The batch read above may be stale, hence the state check here.
+        # Plain SQL for the two statements run per e-mail: building them with the ORM was a fifth of the CPU time.
+        with connection.cursor() as cursor:
+            cursor.execute(_lock_pending_sql(), [delivery.pk, Delivery.State.PENDING])
+            row = cursor.fetchone()
+        locked = row[0] if row else None
+        if locked is None:  # another worker holds it, or it is done
             return False, None
         now = timezone.now()
-        delivery.attempts += 1
+        delivery.attempts = locked + 1
         delivery.last_attempt_at = now
         channel = get_channel(delivery.channel)
         recipient = delivery.notification.recipient
@@ -312,7 +348,14 @@ def _deliver_one(*, delivery_id: int) -> tuple[bool, Exception | None]:
             else:
                 error = exc
             logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, exc)
-        delivery.save(update_fields=["attempts", "last_attempt_at", "state", "sent_at", "last_error"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RECORD_ATTEMPT_SQL,
+                [
+                    delivery.attempts, connection.ops.adapt_datetimefield_value(now), delivery.state,
+                    connection.ops.adapt_datetimefield_value(delivery.sent_at), delivery.last_error, delivery.pk,
+                ],
+            )
     return delivery.state == Delivery.State.SENT, error
 
 
