@@ -88,7 +88,13 @@ def cleanup() -> None:
     User.objects.filter(username__startswith=PREFIX).delete()
 
 
-def run_size(count: int, run: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux), a figure that other load on the machine does not inflate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_size(count: int, run: int, worker_pid: int) -> dict[str, float]:
     users = make_users(count, run)
     message = Message(
         kind=Notification.Kind.CHALLENGE_PUBLISHED,
@@ -96,6 +102,7 @@ def run_size(count: int, run: int) -> dict[str, float]:
         body="苏州绿野户外用品有限公司 在高端智能装备产业链发布了技术需求「异形件自动包装线柔性改造」，欢迎揭榜。",
         url="/challenges/1/", dedupe_key=f"bench:{run}:published",
     )
+    cpu_before = cpu_seconds(worker_pid)
     started = time.perf_counter()
     with transaction.atomic():
         ids = notify(recipients=users, message=message)
@@ -107,13 +114,14 @@ def run_size(count: int, run: int) -> dict[str, float]:
     while pending.exists():
         time.sleep(0.1)
     finished = time.perf_counter()
+    worker_cpu = cpu_seconds(worker_pid) - cpu_before
     states = dict(
         Delivery.objects.filter(notification_id__in=ids).values_list("state").annotate(n=Count("id"))
     )
     assert states == {Delivery.State.SENT: 2 * count}, states
     return {
         "write": written - started, "enqueue": enqueued - written, "deliver": finished - enqueued,
-        "total": finished - started,
+        "total": finished - started, "worker_cpu": worker_cpu,
     }
 
 
@@ -132,12 +140,14 @@ def main() -> None:
     worker = start_worker(arguments.batch)
     print(f"database {settings.DATABASES['default']['NAME']}, broker {settings.CELERY_BROKER_URL}, "
           f"e-mail backend {settings.EMAIL_BACKEND}, batch {arguments.batch}, one worker (solo pool)")
-    print(f"{'recipients':>10} {'write s':>8} {'enqueue s':>9} {'deliver s':>9} {'total s':>8} {'e-mails/s':>9}")
+    print(f"{'recipients':>10} {'write s':>8} {'enqueue s':>9} {'deliver s':>9} {'total s':>8} {'e-mails/s':>9} "
+          f"{'worker CPU s':>12} {'load':>5}")
     try:
         for run, count in enumerate(arguments.sizes):
-            figures = run_size(count, run)
+            figures = run_size(count, run, worker.pid)
             print(f"{count:>10} {figures['write']:>8.2f} {figures['enqueue']:>9.2f} {figures['deliver']:>9.2f} "
-                  f"{figures['total']:>8.2f} {count / figures['total']:>9.0f}", flush=True)
+                  f"{figures['total']:>8.2f} {count / figures['total']:>9.0f} {figures['worker_cpu']:>12.2f} "
+                  f"{os.getloadavg()[0]:>5.1f}", flush=True)
             cleanup()
     finally:
         worker.terminate()

@@ -9,5 +9,13 @@ urlpatterns = [
         "notifications/unread-count/", apis.CountUnreadNotificationsApi.as_view(),
         name="api-notification-unread-count",
     ),
+    path(
+        "notifications/preferences/", apis.ListNotificationPreferencesApi.as_view(),
+        name="api-notification-preferences",
+    ),
+    path(
+        "notifications/preferences/update/", apis.UpdateNotificationPreferencesApi.as_view(),
+        name="api-notification-preferences-update",
+    ),
     path("notifications/<int:pk>/read/", apis.MarkNotificationReadApi.as_view(), name="api-notification-read"),
 ]

@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 
 from notifications import selectors, services
 from notifications.models import Notification
-from notifications.serializers import NotificationSerializer
+from notifications.serializers import NotificationSerializer, PreferenceSerializer
+from notifications.services import Preference
 
 TAG = "通知"
 
@@ -67,3 +68,25 @@ class MarkAllNotificationsReadApi(APIView):
 class CountUnreadNotificationsApi(APIView):
     def get(self, request: Request) -> Response:
         return Response({"count": selectors.count_unread(user=request.user)})
+
+
+@extend_schema(tags=[TAG], summary="我的通知设置", responses=PreferenceSerializer(many=True))
+class ListNotificationPreferencesApi(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(PreferenceSerializer(selectors.list_preferences(user=request.user), many=True).data)
+
+
+@extend_schema(
+    tags=[TAG], summary="修改通知设置", request=PreferenceSerializer(many=True),
+    responses=PreferenceSerializer(many=True),
+)
+class UpdateNotificationPreferencesApi(APIView):
+    """Send the kinds to change (all or some); kinds left out keep their current setting."""
+
+    def put(self, request: Request) -> Response:
+        serializer = PreferenceSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_preferences(
+            user=request.user, preferences=[Preference(**item) for item in serializer.validated_data]
+        )
+        return Response(PreferenceSerializer(selectors.list_preferences(user=request.user), many=True).data)

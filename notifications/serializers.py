@@ -1,8 +1,9 @@
-"""Output shape of an in-app notification."""
+"""Output shape of an in-app notification, and the shape of a notification preference."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -15,3 +16,15 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
+
+
+class PreferenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Notification.Kind.choices, label=_("通知类型"))
+    kind_display = serializers.SerializerMethodField()
+    in_app = serializers.BooleanField(label=_("站内信"))
+    email = serializers.BooleanField(label=_("电子邮件"))
+    frequency = serializers.ChoiceField(choices=NotificationPreference.Frequency.choices, label=_("邮件发送方式"))
+
+    def get_kind_display(self, preference) -> str:
+        kind = preference["kind"] if isinstance(preference, dict) else preference.kind
+        return str(dict(Notification.Kind.choices).get(kind, kind))

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alliance.models import IndustryChain, User
+from config.exceptions import ApplicationError
 from notifications.channels import PermanentChannelError, get_channel, notification_link, open_channels
 from notifications.models import Delivery, Notification, NotificationPreference
 
@@ -472,3 +473,22 @@ def send_daily_digest(*, user: User, day: dt.date) -> int | None:
     )
     transaction.on_commit(lambda: enqueue_deliveries(notification_ids=[digest.pk]))
     return digest.pk
+
+
+@transaction.atomic
+def update_preferences(*, user: User, preferences: Iterable[Preference]) -> list[Preference]:
+    """Store the person's choices, one row per kind; kinds left out keep what they had (or the defaults)."""
+    allowed = set(configurable_kinds())
+    frequencies = set(Frequency.values)
+    chosen = list(preferences)
+    for preference in chosen:
+        if preference.kind not in allowed:
+            raise ApplicationError(_("不支持的通知类型：%(kind)s") % {"kind": preference.kind}, field="kind")
+        if preference.frequency not in frequencies:
+            raise ApplicationError(_("请选择“即时发送”或“每日摘要”。"), field="frequency")
+    for preference in chosen:
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=preference.kind,
+            defaults={"in_app": preference.in_app, "email": preference.email, "frequency": preference.frequency},
+        )
+    return chosen

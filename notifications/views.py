@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from alliance import roles
 from notifications import selectors, services
+from notifications.forms import PreferencesForm
 
 INBOX_PAGE_SIZE = 20
 
@@ -47,3 +50,27 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("没有未读通知。"))
     return redirect("notifications:inbox")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """通知设置: per kind, in-app and e-mail on or off, e-mail at once or in the daily digest."""
+    current = selectors.list_preferences(user=request.user)
+    form = PreferencesForm(request.POST or None, preferences=current)
+    if request.method == "POST":
+        if form.is_valid():
+            services.update_preferences(user=request.user, preferences=form.preferences())
+            messages.success(request, _("通知设置已保存。"))
+            return redirect("notifications:preferences")
+        return render(request, "notifications/preferences.html", {"form": form}, status=400)
+    return render(request, "notifications/preferences.html", {"form": form})
+
+
+@login_required
+@require_GET
+def failed_deliveries(request: HttpRequest) -> HttpResponse:
+    """Park staff: deliveries given up on (a dead group robot, a refused address), with their last error."""
+    if not roles.is_park_staff(request.user):
+        raise PermissionDenied
+    paginator = Paginator(selectors.list_failed_deliveries(user=request.user), INBOX_PAGE_SIZE)
+    return render(request, "notifications/failed.html", {"page": paginator.get_page(request.GET.get("page"))})
