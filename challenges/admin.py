@@ -10,7 +10,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from alliance.admin import ParkStaffPermissionMixin, ReadOnlyForParkStaffMixin
-from challenges.models import ChainRecommendation, Challenge, ChallengeEvent, Claim
+from challenges.models import (
+    Agreement,
+    Attachment,
+    ChainRecommendation,
+    Challenge,
+    ChallengeEvent,
+    ChallengeInvitation,
+    Claim,
+    ClaimMember,
+    ConfidentialityAcceptance,
+    Milestone,
+    Question,
+    Rating,
+)
 
 
 class ServiceWrittenMixin(ParkStaffPermissionMixin):
@@ -105,3 +118,71 @@ class ChallengeEventAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
     search_fields = ["challenge__title", "note", "actor__username", "actor__display_name"]
     list_select_related = ["challenge", "actor"]
     date_hierarchy = "created_at"
+
+
+# The lifecycle's records are written by challenges.services with their events and notifications: park staff
+# look them up here (who accepted the confidentiality terms and when, what was agreed, who rated what).
+
+
+@admin.register(ClaimMember)
+class ClaimMemberAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["claim", "expert", "role", "status", "invited_at", "responded_at"]
+    list_filter = ["role", "status"]
+    search_fields = ["expert__name", "claim__challenge__title"]
+    list_select_related = ["claim__challenge", "claim__expert", "expert"]
+
+
+@admin.register(Question)
+class QuestionAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["challenge", "asked_by", "created_at", "answered_at"]
+    search_fields = ["challenge__title", "text", "answer"]
+    list_select_related = ["challenge", "asked_by"]
+
+
+@admin.register(ConfidentialityAcceptance)
+class ConfidentialityAcceptanceAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["challenge", "expert", "accepted_at"]
+    search_fields = ["challenge__title", "expert__name"]
+    list_select_related = ["challenge", "expert"]
+
+
+@admin.register(ChallengeInvitation)
+class ChallengeInvitationAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["challenge", "expert", "invited_by", "created_at"]
+    search_fields = ["challenge__title", "expert__name"]
+    list_select_related = ["challenge", "expert", "invited_by"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["challenge", "amount_wan", "start_date", "end_date", "enterprise_confirmed_at",
+                    "expert_confirmed_at"]
+    search_fields = ["challenge__title", "scope"]
+    list_select_related = ["challenge"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["challenge", "title", "due_date", "status", "submitted_at", "confirmed_at"]
+    list_filter = ["status"]
+    search_fields = ["challenge__title", "title"]
+    list_select_related = ["challenge"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    # The file itself has no public URL: it is downloaded through the API after a permission check.
+    fields = ["challenge", "milestone", "kind", "original_name", "size", "content_type", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    list_display = ["original_name", "challenge", "kind", "size", "uploaded_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["original_name", "challenge__title"]
+    list_select_related = ["challenge", "uploaded_by"]
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyForParkStaffMixin, admin.ModelAdmin):
+    list_display = ["challenge", "direction", "score", "rater", "expert", "created_at"]
+    list_filter = ["direction", "score"]
+    search_fields = ["challenge__title", "comment"]
+    list_select_related = ["challenge", "rater", "expert"]

@@ -56,13 +56,13 @@ def test_enterprise_posts_a_challenge_sees_matched_experts_and_chooses_a_claim(p
     page.get_by_label("悬赏金额（万元）").fill("50")
     page.get_by_label("揭榜截止日期").fill(deadline.isoformat())
     page.get_by_label("保密需求").set_checked(False)
-    page.get_by_role("button", name="发布到榜单大厅").click()
+    page.get_by_role("button", name="提交审核").click()
 
-    # then they land on the challenge page, published, with matched experts carrying a score and reasons
+    # then they land on the challenge page, waiting for review, with matched experts carrying a score and reasons
     challenge = Challenge.objects.get(title=TITLE)
     page.wait_for_url(f"**/challenges/{challenge.pk}/")
-    expect(page.get_by_role("alert").filter(has_text="已发布到榜单大厅")).to_be_visible()
-    expect(page.locator(".status-badge")).to_have_text("揭榜中")
+    expect(page.get_by_role("alert").filter(has_text="已提交审核")).to_be_visible()
+    expect(page.locator(".status-badge")).to_have_text("待审核")
     assert challenge.is_confidential is False and challenge.reward_wan == Decimal("50")
     assert challenge.keywords == ["自动包装", "机器视觉", "柔性制造"] and challenge.deadline == deadline
     matches = page.locator("#matches .list-group-item")
@@ -74,7 +74,8 @@ def test_enterprise_posts_a_challenge_sees_matched_experts_and_chooses_a_claim(p
     expect(first).to_contain_text("服务本产业链")
     expect(page.locator("#matches")).not_to_contain_text("周强")  # batteries have nothing to do with packaging
 
-    # and the challenge is listed under 我的需求 as 揭榜中
+    # when park staff publish it (elsewhere), it is listed under 我的需求 as 揭榜中
+    services.review_challenge(challenge=challenge, by=alliance.staff, approve=True)
     navbar_link(page, "我的需求").click()
     row = page.locator(".list-group-item", has_text=TITLE)
     expect(row.locator(".status-badge")).to_have_text("揭榜中")
@@ -89,14 +90,14 @@ def test_enterprise_posts_a_challenge_sees_matched_experts_and_chooses_a_claim(p
     # and chooses that claim (confirming the dialog)
     claim_row.get_by_role("button", name="选定该方案").click()
 
-    # then the challenge is in progress with that expert
+    # then the two sides are matching (对接中) with that expert
     expect(page.get_by_role("alert").filter(has_text="已选定 李明 为揭榜方")).to_be_visible()
-    expect(page.locator(".status-badge")).to_have_text("实施中")
+    expect(page.locator(".status-badge")).to_have_text("对接中")
     expect(page.locator(".challenge-facts")).to_contain_text("承接专家")
     expect(page.locator(".challenge-facts")).to_contain_text("李明")
     expect(page.locator("#claims .list-group-item", has_text="李明")).to_contain_text("已选定")
     challenge.refresh_from_db()
-    assert challenge.status == Status.IN_PROGRESS and challenge.expert == alliance.fitting
+    assert challenge.status == Status.MATCHING and challenge.expert == alliance.fitting
     page.screenshot(path="/tmp/e2e-enterprise.png", full_page=True)
     assert not problems.page_errors and not problems.broken_assets
 
