@@ -353,6 +353,18 @@ def smooth(matrix: ExpertMatrix, scores: np.ndarray) -> np.ndarray:
     return np.clip(mixed, 0.0, 1.0)
 
 
+# Semantic channel (matching/semantic.py): e5 cosines of unrelated technical texts sit around 0.70-0.80, so they
+# are mapped to [0, 1] from this floor before being mixed with the lexical fit.
+SEMANTIC_FLOOR = 0.70
+SEMANTIC_SHARE = 0.5
+
+
+def fuse(lexical: np.ndarray, cosines: np.ndarray, share: float = SEMANTIC_SHARE) -> np.ndarray:
+    """Mix the lexical fit with calibrated sentence-vector cosines: still an absolute fit in [0, 1]."""
+    semantic = np.clip((cosines - SEMANTIC_FLOOR) / (1.0 - SEMANTIC_FLOOR), 0.0, 1.0)
+    return np.clip((1.0 - share) * lexical + share * semantic, 0.0, 1.0)
+
+
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best scores, best first; ties keep the original order (stable)."""
     k = min(k, scores.shape[0])

@@ -34,6 +34,7 @@ MIN_TEXT_FIT = 0.02
 FULL_SIGNAL_FIT = 0.20
 TRACK_RECORD_CAP = 5
 REFRESH_DELAY_SECONDS = 2
+TEAM_CANDIDATES = 30  # recommendations a team is chosen from
 
 
 @dataclass
@@ -227,6 +228,45 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
     for position, match in enumerate(matches, start=1):
         match.rank = position
     return matches
+
+
+def suggest_team(challenge: Challenge, *, lead: Expert | None = None, size: int = 3) -> list[ExpertMatch]:
+    """Experts who together cover a multi-field challenge's key words better than any one of them (greedy coverage).
+
+    Candidates are the matcher's own recommendations, so conflicts of interest, unavailable and full experts are
+    left out exactly as there. With a `lead` (the expert who claims), the team is built around what they already
+    cover and only the co-claimants are returned. Each member's `matched_terms` are the key words they add, in the
+    problem's order. An empty list means no team beats the best single expert (or the lead alone).
+    """
+    size = max(2, size)
+    key = text.key_terms(f"{challenge.title}\n{'；'.join(challenge.keywords or [])}", challenge.description)
+    if not key:
+        return []
+    candidates = [m for m in rank_experts_for_challenge(challenge, limit=TEAM_CANDIDATES)
+                  if lead is None or m.expert.pk != lead.pk]
+    coverage = {m.expert.pk: text.covered_terms(key, _expert_text(m.expert)) for m in candidates}
+    covered = text.covered_terms(key, _expert_text(lead)) if lead is not None else set()
+    team: list[ExpertMatch] = []
+    def gain(match: ExpertMatch, covered: set[str]) -> tuple[int, float]:
+        return sum(key[term] for term in coverage[match.expert.pk] - covered), match.score
+
+    while len(team) + (lead is not None) < size:
+        remaining = [m for m in candidates if m not in team]
+        if not remaining:
+            break
+        best = max(remaining, key=lambda match: gain(match, covered))
+        if gain(best, covered)[0] <= 0:
+            break
+        added = [term for term in key if term in coverage[best.expert.pk] - covered]
+        covered |= coverage[best.expert.pk]
+        best.matched_terms = added
+        best.reasons = [_("补充关键词：%(terms)s") % {"terms": "、".join(added)}, *best.reasons]
+        team.append(best)
+    if lead is None and len(team) < 2:
+        return []
+    for position, match in enumerate(team, start=1):
+        match.rank = position
+    return team
 
 
 def match_position(*, expert: Expert, challenge: Challenge, limit: int = 50) -> MatchPosition | None:

