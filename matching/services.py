@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import numpy as np
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -20,9 +22,9 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge, Claim
 from challenges.services import expert_load_filter
 from experts.models import ConflictOfInterest, Expert
-from matching import ranking, text
-from matching.index import get_index
-from matching.models import ProfileChange
+from matching import ranking, semantic, text
+from matching.index import get_index, load_profiles
+from matching.models import ProfileChange, TextVector
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ FULL_SIGNAL_FIT = 0.20
 TRACK_RECORD_CAP = 5
 REFRESH_DELAY_SECONDS = 2
 TEAM_CANDIDATES = 30  # recommendations a team is chosen from
+EMBED_BATCH = 500  # texts one embedding task encodes before handing the rest to a follow-up task
+EMBED_REQUEST_SECONDS = 300  # a missing vector is asked for at most this often
 
 
 @dataclass
@@ -151,12 +155,15 @@ def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list
             break
         window *= 4
     query = _plain_challenge_text(challenge)
+    semantic_fit = _semantic_cosines(experts=list(experts.values()), challenges=[challenge])
     matches = []
-    for expert in experts.values():
+    for column, expert in enumerate(experts.values()):
         slot = index.position.get(expert.pk)
         if slot is None:
             continue
         text_fit = float(fit[slot])
+        if semantic_fit is not None:
+            text_fit = float(ranking.fuse(np.array([text_fit]), semantic_fit[0, column:column + 1])[0])
         areas = text.matched_areas(expert.research_areas or [], query)
         terms = text.shared_terms(query, _expert_text(expert), limit=5)
         if not areas and not terms:
@@ -199,6 +206,9 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
     row = ranking.encode_profiles(index.vocabulary, [_profile_text(expert)], index.weights)
     queries = ranking.encode_challenges(index.vocabulary, [challenge_text(c) for c in challenges], index.weights)
     fit = ranking.score_rows(row, queries)[:, 0]
+    semantic_fit = _semantic_cosines(experts=[expert], challenges=challenges)
+    if semantic_fit is not None:
+        fit = ranking.fuse(fit, semantic_fit[:, 0])
     chain_ids = set(expert.chains.values_list("id", flat=True))
     counts = Expert.objects.filter(pk=expert.pk).aggregate(
         load=Count("claims", filter=expert_load_filter(), distinct=True),
@@ -228,6 +238,77 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
     for position, match in enumerate(matches, start=1):
         match.rank = position
     return matches
+
+
+def _semantic_cosines(*, experts: list[Expert], challenges: list[Challenge]) -> np.ndarray | None:
+    """Stored sentence-vector cosines (challenges x experts) when every vector is present and computed from the
+    current text; otherwise None (the ranking stays lexical) after asking the worker for the missing ones.
+    Never computes a vector itself: that takes the CPU for a tenth of a second or more per text."""
+    if not experts or not challenges or not semantic.is_enabled_for_site():
+        return None
+    wanted = {(TextVector.Kind.EXPERT, e.pk): semantic.text_hash(semantic.profile_passage(_profile_text(e)))
+              for e in experts}
+    wanted.update({(TextVector.Kind.CHALLENGE, c.pk): semantic.text_hash(semantic.challenge_query(challenge_text(c)))
+                   for c in challenges})
+    stored = TextVector.objects.filter(
+        Q(kind=TextVector.Kind.EXPERT, object_id__in=[e.pk for e in experts])
+        | Q(kind=TextVector.Kind.CHALLENGE, object_id__in=[c.pk for c in challenges])
+    ).values_list("kind", "object_id", "source_hash", "vector")
+    fresh = {(kind, object_id): semantic.from_bytes(vector) for kind, object_id, source_hash, vector in stored
+             if wanted.get((kind, object_id)) == source_hash}
+    missing = [key for key in wanted if key not in fresh]
+    if missing:
+        _request_vectors(expert_ids=[i for k, i in missing if k == TextVector.Kind.EXPERT],
+                         challenge_ids=[i for k, i in missing if k == TextVector.Kind.CHALLENGE])
+        return None
+    expert_vectors = np.stack([fresh[(TextVector.Kind.EXPERT, e.pk)] for e in experts])
+    challenge_vectors = np.stack([fresh[(TextVector.Kind.CHALLENGE, c.pk)] for c in challenges])
+    return challenge_vectors @ expert_vectors.T
+
+
+def _request_vectors(*, expert_ids: list[int], challenge_ids: list[int]) -> None:
+    key = "matching:embed:" + semantic.text_hash(f"{sorted(expert_ids)}|{sorted(challenge_ids)}")
+    if not cache.add(key, 1, EMBED_REQUEST_SECONDS):
+        return  # asked recently: the worker is on it
+
+    def enqueue() -> None:
+        from matching.tasks import embed_vectors_task
+
+        try:
+            embed_vectors_task.delay(expert_ids=expert_ids, challenge_ids=challenge_ids)
+        except Exception:
+            logger.warning("could not enqueue the embedding of match vectors", exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def embed_vectors(*, expert_ids: list[int] | None = None, challenge_ids: list[int] | None = None,
+                  limit: int = EMBED_BATCH) -> int:
+    """Compute and store sentence vectors whose text changed (all experts when expert_ids is None). Idempotent:
+    texts whose stored vector is current are skipped. Returns how many are still stale beyond `limit`."""
+    ids, profiles = load_profiles(expert_ids=expert_ids)
+    texts = [(TextVector.Kind.EXPERT, i, semantic.profile_passage(p)) for i, p in zip(ids, profiles, strict=True)]
+    for challenge in Challenge.objects.filter(pk__in=challenge_ids or []):
+        texts.append((TextVector.Kind.CHALLENGE, challenge.pk, semantic.challenge_query(challenge_text(challenge))))
+    stored = TextVector.objects.filter(model=semantic.MODEL_NAME)
+    if expert_ids is not None:
+        stored = stored.filter(object_id__in=[object_id for _, object_id, _ in texts])
+    current = set(stored.values_list("kind", "object_id", "source_hash"))
+    stale = [(kind, object_id, passage) for kind, object_id, passage in texts
+             if (kind, object_id, semantic.text_hash(passage)) not in current]
+    batch = stale[:limit]
+    passages = [t for t in batch if t[0] == TextVector.Kind.EXPERT]
+    queries = [t for t in batch if t[0] == TextVector.Kind.CHALLENGE]
+    rows = []
+    for group, vectors in ((passages, semantic.encode_passages([t[2] for t in passages]) if passages else []),
+                           (queries, semantic.encode_queries([t[2] for t in queries]) if queries else [])):
+        for (kind, object_id, passage), vector in zip(group, vectors, strict=True):
+            rows.append(TextVector(kind=kind, object_id=object_id, model=semantic.MODEL_NAME,
+                                   source_hash=semantic.text_hash(passage), vector=semantic.to_bytes(vector)))
+    TextVector.objects.bulk_create(rows, update_conflicts=True, unique_fields=["kind", "object_id"],
+                                   update_fields=["model", "source_hash", "vector", "updated_at"])
+    return len(stale) - len(batch)
 
 
 def suggest_team(challenge: Challenge, *, lead: Expert | None = None, size: int = 3) -> list[ExpertMatch]:
@@ -294,5 +375,7 @@ def schedule_index_refresh(*, expert_ids: list[int]) -> None:
             refresh_match_index_task.apply_async(countdown=REFRESH_DELAY_SECONDS)
         except Exception:  # the broker is down: rankings patch in-process, the nightly rebuild catches up
             logger.warning("could not enqueue the match index refresh", exc_info=True)
+        if semantic.is_enabled_for_site():
+            _request_vectors(expert_ids=list(expert_ids), challenge_ids=[])
 
     transaction.on_commit(enqueue)

@@ -21,3 +21,15 @@ def rebuild_match_index_task() -> bool:
     from matching.index import rebuild
 
     return rebuild() is not None
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def embed_vectors_task(expert_ids: list[int] | None = None, challenge_ids: list[int] | None = None) -> int:
+    """Sentence vectors for the semantic channel, in batches: re-enqueues itself while texts remain stale. Safe to
+    run twice (current vectors are skipped). Schedule it nightly with no arguments to cover every expert."""
+    from matching.services import embed_vectors
+
+    remaining = embed_vectors(expert_ids=expert_ids, challenge_ids=challenge_ids)
+    if remaining:
+        embed_vectors_task.delay(expert_ids=expert_ids, challenge_ids=challenge_ids)
+    return remaining
