@@ -361,7 +361,7 @@ def _notify_published(*, challenge: Challenge) -> None:
     from matching.services import rank_experts_for_challenge
 
     url = challenge_url(challenge)
-    top_n = int(getattr(settings, "NOTIFY_TOP_N_EXPERTS", 10))
+    top_n = settings.NOTIFY_TOP_N_EXPERTS
     matches = rank_experts_for_challenge(challenge, limit=top_n)
     expert_users = [match.expert.user for match in matches if match.expert.user_id]
     message = Message(

@@ -61,7 +61,7 @@ def send_deadline_reminders(*, today: dt.date | None = None) -> int:
 def escalate_unclaimed_challenges(*, now: dt.datetime | None = None) -> int:
     """Open challenges nobody has claimed N days after publication: tell the chain leaders and park staff, once."""
     now = now or timezone.now()
-    days = int(getattr(settings, "NOTIFICATION_NO_CLAIM_DAYS", 7))
+    days = settings.NO_CLAIM_SLA_DAYS
     any_claim = Claim.objects.filter(challenge_id=OuterRef("pk"))
     challenges = (
         Challenge.objects.filter(status=Challenge.Status.OPEN, published_at__lte=now - dt.timedelta(days=days))

@@ -190,6 +190,11 @@ MATCH_INDEX_DIR = Path(env("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_inde
 MATCH_RECOMMENDATION_LIMIT = int(env("MATCH_RECOMMENDATION_LIMIT", "10"))
 
 # Notifications (outbox delivered by Celery; see notifications/)
+# A published challenge with no claim after this many days is over the SLA: escalated to the chain leaders and park
+# staff, and counted on the dashboard.
+NO_CLAIM_SLA_DAYS = int(env("NO_CLAIM_SLA_DAYS", "7"))
+# How many of the best-matching experts are told about a newly published challenge.
+NOTIFY_TOP_N_EXPERTS = int(env("NOTIFY_TOP_N_EXPERTS", "10"))
 NOTIFICATION_BATCH_SIZE = int(env("NOTIFICATION_BATCH_SIZE", "100"))  # notifications per delivery task
 NOTIFICATION_RESEND_AFTER_MINUTES = int(env("NOTIFICATION_RESEND_AFTER_MINUTES", "10"))
 NOTIFICATION_RETRY_BASE_SECONDS = float(env("NOTIFICATION_RETRY_BASE_SECONDS", "10"))  # backoff 10, 20, 40 s …
@@ -197,7 +202,6 @@ NOTIFICATION_RETRY_MAX_SECONDS = float(env("NOTIFICATION_RETRY_MAX_SECONDS", "60
 NOTIFICATION_WEBHOOK_MAX_ATTEMPTS = int(env("NOTIFICATION_WEBHOOK_MAX_ATTEMPTS", "6"))  # then marked failed
 NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS = float(env("NOTIFICATION_WEBHOOK_TIMEOUT_SECONDS", "5"))
 NOTIFICATION_DEADLINE_REMINDER_DAYS = int(env("NOTIFICATION_DEADLINE_REMINDER_DAYS", "3"))
-NOTIFICATION_NO_CLAIM_DAYS = int(env("NOTIFICATION_NO_CLAIM_DAYS", "7"))  # escalate unclaimed challenges after
 NOTIFICATION_WEEKLY_DIGEST_SIZE = int(env("NOTIFICATION_WEEKLY_DIGEST_SIZE", "5"))
 
 LOGGING = {

@@ -55,7 +55,7 @@ def test_deadline_far_away_or_closed_challenge_is_not_reminded(open_challenge, e
 def test_unclaimed_challenge_is_escalated_to_chain_leader_and_park_staff_once(
     open_challenge, chain_leader, park_staff, enterprise_user, settings
 ):
-    settings.NOTIFICATION_NO_CLAIM_DAYS = 7
+    settings.NO_CLAIM_SLA_DAYS = 7
     Challenge.objects.filter(pk=open_challenge.pk).update(published_at=timezone.now() - dt.timedelta(days=8))
     assert escalate_unclaimed_challenges() == 2
     assert escalate_unclaimed_challenges() == 0
@@ -65,7 +65,7 @@ def test_unclaimed_challenge_is_escalated_to_chain_leader_and_park_staff_once(
 
 
 def test_claimed_or_recent_challenge_is_not_escalated(open_challenge, chain_leader, expert, settings):
-    settings.NOTIFICATION_NO_CLAIM_DAYS = 7
+    settings.NO_CLAIM_SLA_DAYS = 7
     assert escalate_unclaimed_challenges() == 0  # published just now
     Challenge.objects.filter(pk=open_challenge.pk).update(published_at=timezone.now() - dt.timedelta(days=8))
     factories.ClaimFactory(challenge=open_challenge, expert=expert)
