@@ -7,13 +7,16 @@ the page stays one pass over the challenges of the period, not one subquery per 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
 import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
 from django.db.models import (
@@ -32,8 +35,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alliance import roles
 from alliance.models import IndustryChain, Organisation, TechnicalField, User
@@ -201,12 +204,23 @@ def scope_challenges(scope: Scope) -> QuerySet[Challenge]:
     )
 
 
+def _claims_of_scope(scope: Scope) -> QuerySet[Claim]:
+    # Every challenge belongs to a chain: for the whole alliance the join to challenges can be skipped.
+    if scope.is_whole_alliance:
+        return Claim.objects.all()
+    return Claim.objects.filter(challenge__chain_id__in=scope.chain_ids)
+
+
+def _events_of_scope(scope: Scope) -> QuerySet[ChallengeEvent]:
+    if scope.is_whole_alliance:
+        return ChallengeEvent.objects.all()
+    return ChallengeEvent.objects.filter(challenge__chain_id__in=scope.chain_ids)
+
+
 def scope_claims(scope: Scope) -> QuerySet[Claim]:
     """Claims on the scope's challenges, made in the period."""
     start_at, end_before = scope.bounds
-    return Claim.objects.filter(challenge__chain_id__in=scope.chain_ids).filter(
-        _in_range("created_at", start_at, end_before)
-    )
+    return _claims_of_scope(scope).filter(_in_range("created_at", start_at, end_before))
 
 
 def scope_expert_pool(scope: Scope) -> QuerySet[Expert]:
@@ -249,6 +263,18 @@ def field_coverage_condition(field: TechnicalField) -> Q:
 
 # The dashboard ------------------------------------------------------------------------------------------------------
 
+def data_version() -> str:
+    """Changes whenever the dashboard's raw data does: every challenge move and claim writes an event row, new
+    challenges and claims get new ids, expert edits touch updated_at. One query over primary-key indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM challenges_challengeevent), (SELECT MAX(id) FROM challenges_claim),"
+            " (SELECT MAX(id) FROM challenges_challenge), (SELECT MAX(updated_at) FROM experts_expert),"
+            " (SELECT COUNT(*) FROM experts_expert)"
+        )
+        return ":".join(str(value) for value in cursor.fetchone())
+
+
 def dashboard_data(
     *, user: User, chain_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None,
     chains: list[IndustryChain] | None = None,
@@ -257,8 +283,27 @@ def dashboard_data(
 
     Challenges count in the period by their publication time (creation time while unpublished); claims and
     events by the time they happened. The monthly trend always covers the last 12 months.
+
+    Figures are cached per scope, period and language, keyed by data_version(): any new event, claim,
+    challenge or expert edit makes the next request compute afresh; DASHBOARD_CACHE_SECONDS (default 300, 0 to
+    switch off) bounds how long unchanged figures are reused (the SLA count moves with the clock).
     """
     scope = dashboard_scope(user=user, chain_id=chain_id, start=start, end=end, chains=chains)
+    seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 300))
+    if not seconds:
+        return _compute_dashboard_data(scope)
+    parts = (",".join(map(str, scope.chain_ids)), chain_id, start, end, scope.is_whole_alliance, get_language(),
+             timezone.localdate(), data_version())
+    key = "dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = _compute_dashboard_data(scope)
+        cache.set(key, data, seconds)
+    return copy.deepcopy(data)
+
+
+def _compute_dashboard_data(scope: Scope) -> dict[str, Any]:
+    chain_id, start, end = scope.chain_id, scope.start, scope.end
     chains = scope.chains
     challenges = scope_challenges(scope)
     claims = scope_claims(scope)
@@ -561,7 +606,7 @@ def _top_enterprises(challenges: QuerySet[Challenge]) -> list[dict[str, Any]]:
 def _recent_activity(scope: Scope) -> list[dict[str, Any]]:
     start_at, end_before = scope.bounds
     events = (
-        ChallengeEvent.objects.filter(challenge__chain_id__in=scope.chain_ids)
+        _events_of_scope(scope)
         .filter(_in_range("created_at", start_at, end_before))
         .select_related("actor", "challenge", "challenge__chain")
         .order_by("-created_at", "-id")[:RECENT_EVENTS_LIMIT]
@@ -596,7 +641,7 @@ def _monthly_trend(scope: Scope) -> dict[str, list]:
         )
 
     challenges = Challenge.objects.filter(chain_id__in=scope.chain_ids)
-    claims = Claim.objects.filter(challenge__chain_id__in=scope.chain_ids)
+    claims = _claims_of_scope(scope)
     counts: dict[str, dict[tuple[int, int], int]] = {"published": {}, "claimed": {}, "completed": {}}
     union = per_month(challenges, "published_at", "published").union(
         per_month(challenges, "completed_at", "completed"), per_month(claims, "created_at", "claimed"), all=True
