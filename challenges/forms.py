@@ -142,9 +142,45 @@ class ClaimForm(BootstrapFormMixin, forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # 团队揭榜: the matcher's suggested co-claimants (checkboxes) and any other alliance experts (a select).
+    team_suggested = forms.TypedMultipleChoiceField(
+        label=_("推荐的团队成员"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("请选择推荐列表中的专家。")},
+    )
+    team_others = forms.ModelMultipleChoiceField(
+        label=_("邀请其他专家组队"), required=False, queryset=Expert.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("可不选，单独揭榜。受邀专家接受后加入团队。"),
+        error_messages={"invalid_choice": _("请选择在库的专家。"), "invalid_pk_value": _("请选择在库的专家。")},
+    )
+    # A service error about the team belongs under the select.
+    field_aliases = {"team": "team_others"}
+
+    def __init__(self, *args: Any, lead: Expert | None = None, suggestions: list[Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.suggestions = suggestions or []
+        suggested_ids = [suggestion.expert.pk for suggestion in self.suggestions]
+        self.fields["team_suggested"].choices = [(pk, pk) for pk in suggested_ids]
+        others = Expert.objects.filter(is_active=True).exclude(pk__in=suggested_ids).order_by("name", "id")
+        if lead is not None:
+            others = others.exclude(pk=lead.pk)
+        field: forms.ModelMultipleChoiceField = self.fields["team_others"]  # type: ignore[assignment]
+        field.queryset = others
+        field.label_from_instance = ExpertChoice.label_from_instance.__get__(field)  # type: ignore[method-assign]
         self._style_widgets()
+
+    def selected_suggestion_ids(self) -> set[int]:
+        if self.is_bound:
+            return {int(value) for value in self.data.getlist("team_suggested") if str(value).isdigit()}
+        return set()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        chosen = list(Expert.objects.filter(pk__in=cleaned.get("team_suggested") or []))
+        chosen += [expert for expert in cleaned.get("team_others") or [] if expert not in chosen]
+        cleaned["team"] = chosen
+        return cleaned
 
 
 class ExpertChoice(forms.ModelChoiceField):
@@ -262,6 +298,245 @@ class HallFilterForm(BootstrapFormMixin, forms.Form):
 
 
 class ChainFilterForm(BootstrapFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False,
+        error_messages={"invalid_choice": _("请选择有效的状态。")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+
+
+# ---------------------------------------------------------------------------------------------- lifecycle forms
+# Each form below feeds one service on the challenge page. They use their own auto_id prefix so that several forms
+# on one page never share an element id; the POSTed names stay plain.
+
+
+class LifecycleForm(BootstrapFormMixin, forms.Form):
+    id_prefix = "form"
+
+    def __init__(self, *args: Any, id_prefix: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{id_prefix or self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+
+
+def _reason_field(label: str, *, required: bool, required_message: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": required_message, "max_length": _("内容最多 1000 个字。")},
+    )
+
+
+class ReviewForm(LifecycleForm):
+    """审核: publish (approve) or return with a reason. The button pressed says which."""
+
+    id_prefix = "review"
+    reason = _reason_field(_("审核意见"), required=False)
+
+
+class CloseForm(LifecycleForm):
+    id_prefix = "close"
+    reason = _reason_field(_("关闭原因"), required=True, required_message=_("请填写关闭原因。"))
+
+
+class WithdrawForm(LifecycleForm):
+    id_prefix = "withdraw"
+    reason = _reason_field(_("撤回原因"), required=False)
+
+
+class InviteExpertForm(LifecycleForm):
+    """The enterprise or chain leader invites an expert to see (and claim) a challenge."""
+
+    id_prefix = "invite"
+    expert = ExpertChoice(
+        label=_("邀请专家"), queryset=Expert.objects.filter(is_active=True).order_by("name", "id"),
+        empty_label=_("请选择专家"),
+        error_messages={"required": _("请选择要邀请的专家。"), "invalid_choice": _("请选择在库的专家。")},
+    )
+    note = forms.CharField(label=_("邀请说明"), required=False, max_length=500,
+                           error_messages={"max_length": _("邀请说明最多 500 个字。")})
+
+
+class QuestionForm(LifecycleForm):
+    id_prefix = "question"
+    text = forms.CharField(
+        label=_("我的问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写问题。"), "max_length": _("问题最多 2000 个字。")},
+    )
+
+
+class AnswerForm(LifecycleForm):
+    id_prefix = "answer"
+    answer = forms.CharField(
+        label=_("答复"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写答复内容。"), "max_length": _("答复最多 5000 个字。")},
+    )
+
+
+def _date_field(label: str, required_message: str) -> forms.DateField:
+    return forms.DateField(
+        label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": required_message, "invalid": _("请输入有效的日期。")},
+    )
+
+
+class AgreementForm(LifecycleForm):
+    """对接协议: scope, amount in 万元, and the dates."""
+
+    id_prefix = "agreement"
+    scope = forms.CharField(
+        label=_("合作内容与范围"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        help_text=_("至少 10 个字。"),
+        error_messages={"required": _("请填写合作内容与范围。"), "max_length": _("内容不能超过 5000 个字。")},
+    )
+    amount_wan = forms.DecimalField(
+        label=_("合作金额（万元）"), max_digits=10, decimal_places=2, min_value=Decimal("0"),
+        error_messages={
+            "required": _("请填写合作金额。"), "invalid": _("请输入有效的金额。"),
+            "min_value": _("合作金额不能为负数。"),
+            "max_digits": _("金额过大。"), "max_decimal_places": _("金额最多保留两位小数。"),
+        },
+    )
+    start_date = _date_field(_("开始日期"), _("请填写开始日期。"))
+    end_date = _date_field(_("结束日期"), _("请填写结束日期。"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("结束日期不能早于开始日期。"))
+        return cleaned
+
+
+class MilestoneForm(LifecycleForm):
+    id_prefix = "milestone"
+    title = forms.CharField(
+        label=_("里程碑名称"), max_length=120,
+        error_messages={"required": _("请填写里程碑名称。"), "max_length": _("里程碑名称最多 120 个字。")},
+    )
+    due_date = _date_field(_("计划完成日期"), _("请填写计划完成日期。"))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input multiple>; each is checked by challenges.services.validate_attachment."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [file for file in files if file]
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+FILES_HELP = _("可上传 PDF、Word、Excel、PPT、PNG/JPG 图片或 ZIP 压缩包，每个文件不超过 20 MB。")
+
+
+def _files_field(label: str) -> MultipleFileField:
+    return MultipleFileField(label=label, required=False, help_text=FILES_HELP,
+                             error_messages={"invalid": _("请上传文件。"), "empty": _("文件是空的。")})
+
+
+class SubmitMilestoneForm(LifecycleForm):
+    id_prefix = "submit_milestone"
+    field_aliases = {"file": "files"}
+    delivery_note = forms.CharField(
+        label=_("交付说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000,
+        error_messages={"required": _("请填写交付说明。"), "max_length": _("内容不能超过 5000 个字。")},
+    )
+    files = _files_field(_("成果文件"))
+
+
+class DeliveryForm(LifecycleForm):
+    id_prefix = "delivery"
+    field_aliases = {"file": "files"}
+    note = forms.CharField(
+        label=_("成果说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        error_messages={"required": _("请填写成果说明（至少 5 个字）。"), "max_length": _("内容不能超过 5000 个字。")},
+    )
+    files = _files_field(_("成果文件"))
+
+
+class AcceptDeliveryForm(LifecycleForm):
+    id_prefix = "accept_delivery"
+    note = forms.CharField(label=_("验收意见"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"max_length": _("内容不能超过 2000 个字。")})
+
+
+class RequestChangesForm(LifecycleForm):
+    id_prefix = "changes"
+    note = forms.CharField(
+        label=_("需要修改的内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000,
+        error_messages={"required": _("请说明需要修改的内容（至少 5 个字）。"),
+                        "max_length": _("内容不能超过 5000 个字。")},
+    )
+
+
+class RatingForm(LifecycleForm):
+    id_prefix = "rating"
+    score = forms.TypedChoiceField(
+        label=_("评分"), coerce=int, widget=forms.RadioSelect,
+        choices=[(value, "★" * value) for value in range(5, 0, -1)],
+        error_messages={"required": _("请选择 1 到 5 星评分。"), "invalid_choice": _("评分应为 1 到 5 的整数。")},
+    )
+    comment = forms.CharField(label=_("评语"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              error_messages={"max_length": _("评语不能超过 2000 个字。")})
+
+
+class AttachmentForm(LifecycleForm):
+    id_prefix = "attachment"
+    file = forms.FileField(
+        label=_("上传附件"), help_text=FILES_HELP, allow_empty_file=True,
+        error_messages={"required": _("请选择要上传的文件。"), "invalid": _("请上传文件。"),
+                        "empty": _("文件是空的。")},
+    )
+
+
+class TeamInviteForm(LifecycleForm):
+    """The lead invites one more expert to the claim's team."""
+
+    id_prefix = "team_invite"
+    expert = ExpertChoice(
+        label=_("邀请团队成员"), queryset=Expert.objects.filter(is_active=True).order_by("name", "id"),
+        empty_label=_("请选择专家"),
+        error_messages={"required": _("请选择要邀请的专家。"), "invalid_choice": _("请选择在库的专家。")},
+    )
+
+    def __init__(self, *args: Any, lead: Expert | None = None, suggestions: list[Any] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: ExpertChoice = self.fields["expert"]  # type: ignore[assignment]
+        queryset = Expert.objects.filter(is_active=True)
+        if lead is not None:
+            queryset = queryset.exclude(pk=lead.pk)
+        field.queryset = queryset
+        suggested = [(s.expert.pk, f"{field.label_from_instance(s.expert)} · {s.adds_text}")
+                     for s in suggestions or []]
+        suggested_ids = {s.expert.pk for s in suggestions or []}
+        others = [(expert.pk, field.label_from_instance(expert))
+                  for expert in queryset.exclude(pk__in=suggested_ids).order_by("name", "id")]
+        choices: list[Any] = [("", _("请选择专家"))]
+        if suggested:
+            choices.append((_("匹配推荐"), suggested))
+        if others:
+            choices.append((_("其他在库专家"), others))
+        field.choices = choices
+
+
+class MineFilterForm(BootstrapFormMixin, forms.Form):
+    """我的需求: every status, drafts and returned ones included."""
+
     status = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False,
         error_messages={"invalid_choice": _("请选择有效的状态。")},
