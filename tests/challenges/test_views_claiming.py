@@ -238,3 +238,16 @@ def test_short_question_rerenders_with_error_and_wrong_roles_are_refused(client,
     assert "请填写答复内容。" in response.content.decode()
     question.refresh_from_db()
     assert question.answer == "" and question.answered_at is None
+
+
+def test_checking_a_suggested_co_claimant_invites_them(client, expert, open_challenge, robotics_expert, monkeypatch):
+    from matching import services as matching_services
+    from matching.services import ExpertMatch
+
+    monkeypatch.setattr(matching_services, "suggest_team", lambda challenge, *, lead=None, size=3: [
+        ExpertMatch(expert=robotics_expert, score=0.5, rank=1, matched_terms=["柔性夹爪"])])
+    client.force_login(expert.user)
+    response = client.post(reverse("challenges:claim", args=[open_challenge.pk]),
+                           {"proposal": PROPOSAL, "expected_days": "60", "team_suggested": [robotics_expert.pk]})
+    assert response.status_code == 302
+    assert Claim.objects.get().members.get(expert=robotics_expert).status == ClaimMember.Status.INVITED

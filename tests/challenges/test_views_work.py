@@ -278,3 +278,15 @@ def test_timeline_shows_who_when_from_to_and_note(client, chain_leader, enterpri
     assert "待审核 → 已驳回" in content
     assert "张链长" in content and "请补充节拍数据" in content
     assert timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M") in content
+
+
+def test_other_experts_see_the_return_in_the_timeline_but_not_the_reason_or_reviewer(client, chain_leader,
+                                                                                     expert_user, enterprise, chain):
+    challenge = factories.ChallengeFactory(enterprise=enterprise, chain=chain, status=Status.PENDING_REVIEW,
+                                           published_at=None)
+    services.review_challenge(challenge=challenge, by=chain_leader, approve=False, reason="内部意见：预算偏低")
+    Challenge.objects.filter(pk=challenge.pk).update(status=Status.OPEN)
+    client.force_login(expert_user)
+    content = detail(client, challenge)
+    assert "待审核 → 已驳回" in content
+    assert "内部意见：预算偏低" not in content and "张链长" not in content
