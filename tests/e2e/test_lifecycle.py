@@ -190,7 +190,10 @@ def test_one_challenge_from_draft_to_completed_with_a_team_claim(browser, live_s
         enterprise.screenshot(path="/tmp/e2e-lifecycle-2-completed-desktop.png", full_page=True)
         lead.screenshot(path="/tmp/e2e-lifecycle-3-completed-phone.png", full_page=True)
         assert has_no_horizontal_scroll(lead)
-        assert not problems.page_errors and not problems.broken_assets
+        # Many reloads here: a favicon request cut short by the next navigation is not a broken asset.
+        broken = [asset for asset in problems.broken_assets if not asset.startswith("failed ") or
+                  not asset.endswith("/static/favicon.svg")]
+        assert not problems.page_errors and not broken
     finally:
         for context in contexts:
             context.close()
