@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -46,14 +45,11 @@ def is_installed() -> bool:
 
 
 def is_enabled_for_site() -> bool:
-    """The site fuses stored vectors only when asked to (MATCHING_SEMANTIC setting, or the environment variable of
-    that name until the settings carry it) and the package is installed: the worker needs the CPU time."""
+    """The site fuses stored vectors only when asked to (settings.MATCHING_SEMANTIC) and the package is installed:
+    computing the vectors costs the worker CPU time."""
     from django.conf import settings
 
-    flag = getattr(settings, "MATCHING_SEMANTIC", None)
-    if flag is None:
-        flag = os.environ.get("MATCHING_SEMANTIC", "").lower() in {"1", "true", "yes", "on"}
-    return bool(flag) and is_installed()
+    return bool(settings.MATCHING_SEMANTIC) and is_installed()
 
 
 def text_hash(passage: str) -> str:

