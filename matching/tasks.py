@@ -27,8 +27,11 @@ def rebuild_match_index_task() -> bool:
 def embed_vectors_task(expert_ids: list[int] | None = None, challenge_ids: list[int] | None = None) -> int:
     """Sentence vectors for the semantic channel, in batches: re-enqueues itself while texts remain stale. Safe to
     run twice (current vectors are skipped). Schedule it nightly with no arguments to cover every expert."""
+    from matching import semantic
     from matching.services import embed_vectors
 
+    if not semantic.is_enabled_for_site():
+        return 0  # the site ranks lexically: no CPU spent on vectors nobody reads
     remaining = embed_vectors(expert_ids=expert_ids, challenge_ids=challenge_ids)
     if remaining:
         embed_vectors_task.delay(expert_ids=expert_ids, challenge_ids=challenge_ids)

@@ -92,3 +92,19 @@ def test_a_vector_of_old_text_is_not_used(encoder, settings, open_challenge, vis
     served = rank_experts_for_challenge(open_challenge, limit=5)[0].text_fit
     settings.MATCHING_SEMANTIC = False
     assert rank_experts_for_challenge(open_challenge, limit=5)[0].text_fit == served
+
+
+def test_nightly_embedding_does_nothing_while_the_site_is_lexical(db, settings):
+    from matching.tasks import embed_vectors_task
+
+    settings.MATCHING_SEMANTIC = False
+    factories.ExpertFactory(research_areas=["机器视觉"])
+    assert embed_vectors_task() == 0
+    assert not TextVector.objects.exists()
+
+
+def test_index_jobs_are_registered_for_the_admin(db):
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {"matching.tasks.rebuild_match_index_task", "matching.tasks.embed_vectors_task"} <= tasks
