@@ -118,6 +118,11 @@ class Challenge(models.Model):
         indexes = [
             models.Index(fields=["chain", "status"], name="challenge_chain_status"),
             models.Index(fields=["enterprise", "status"], name="challenge_enterprise_status"),
+            # Dashboard: completions per month (index-only counts) and the challenges that hold experts' load.
+            models.Index(fields=["completed_at"], condition=Q(completed_at__isnull=False),
+                         name="challenge_completed_at"),
+            models.Index(fields=["id"], name="challenge_load_ids",
+                         condition=Q(status__in=["open", "matching", "in_progress", "delivered"])),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +158,10 @@ class Claim(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("揭榜")
         verbose_name_plural = _("揭榜")
+        indexes = [
+            # Dashboard: claims per month and per period (index-only), newest claims first in the drill-down list.
+            models.Index(fields=["created_at"], include=["expert", "status", "match_rank"], name="claim_created_at"),
+        ]
         constraints = [
             # One live claim per expert and challenge, enforced by the database as the last line of defence.
             models.UniqueConstraint(
