@@ -32,7 +32,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from alliance.models import ParkStaff, User  # noqa: E402
+from alliance.models import IndustryChain, ParkStaff, User  # noqa: E402
 from challenges.models import Challenge, Claim  # noqa: E402
 from experts.models import Expert  # noqa: E402
 
@@ -58,7 +58,7 @@ SELECT COUNT(*) AS posted,
           FROM challenges_claim c WHERE c.created_at >= %(start)s) AS match_top_share,
        (SELECT COUNT(DISTINCT c.expert_id) FROM challenges_claim c WHERE c.created_at >= %(start)s) AS active_experts
 FROM challenges_challenge
-WHERE COALESCE(published_at, created_at) >= %(start)s
+WHERE COALESCE(published_at, created_at) >= %(start)s AND chain_id = ANY(%(chains)s)
 """
 
 
@@ -76,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--period", default="year", choices=["month", "quarter", "year", "all"])
+    parser.add_argument("--chain", action="store_true", help="one industry chain (the first) instead of all")
+    parser.add_argument("--queries", action="store_true", help="print each SQL query of one cold page with its time")
     arguments = parser.parse_args()
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
@@ -96,20 +98,31 @@ def main() -> None:
         return elapsed
 
     params = {"period": arguments.period}
+    if arguments.chain:
+        params["chain"] = IndustryChain.objects.order_by("sort_order", "pk").values_list("pk", flat=True).first()
     for _warm in range(3):
         fetch("/alliance/dashboard/", params)
     # Cold: the cache switched off, every figure computed from the database (what the first visitor after a
     # change waits for). Warm: figures reused until the data changes (what everyone else gets).
     settings.DASHBOARD_CACHE_SECONDS = 0
     executed: list[str] = []
+    timed: list[tuple[float, str]] = []
 
     def count(execute, sql, params, many, context):
         executed.append(sql)
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append(((time.perf_counter() - started) * 1000, " ".join(sql.split())[:110]))
 
     with connection.execute_wrapper(count):
         fetch("/alliance/dashboard/", params)
     cold_queries = len(executed)
+    if arguments.queries:
+        print("one cold page, per query:")
+        for elapsed, sql in timed:
+            print(f"  {elapsed:7.1f} ms  {sql}")
     cold = [fetch("/alliance/dashboard/", params) for _index in range(max(10, arguments.requests // 2))]
     settings.DASHBOARD_CACHE_SECONDS = 300
     fetch("/alliance/dashboard/", params)
@@ -124,15 +137,19 @@ def main() -> None:
     today = timezone.localdate()
     start = {"year": today.replace(month=1, day=1), "quarter": today.replace(month=(today.month - 1) // 3 * 3 + 1,
              day=1), "month": today.replace(day=1), "all": today.replace(year=2000)}[arguments.period]
+    chains = [params["chain"]] if arguments.chain else list(IndustryChain.objects.values_list("pk", flat=True))
     raw = []
     with connection.cursor() as cursor:
         for _index in range(arguments.requests):
             started = time.perf_counter()
-            cursor.execute(RAW_KPIS, {"start": start, "sla": int(getattr(settings, "NO_CLAIM_SLA_DAYS", 7))})
+            cursor.execute(RAW_KPIS, {"start": start, "sla": int(getattr(settings, "NO_CLAIM_SLA_DAYS", 7)),
+                                      "chains": chains})
             cursor.fetchall()
             raw.append((time.perf_counter() - started) * 1000)
 
-    print(f"period={arguments.period} (from {start}); SQL queries per page: {cold_queries} cold, {warm_queries} warm")
+    scope = f"chain {params['chain']}" if arguments.chain else "whole alliance"
+    print(f"period={arguments.period} (from {start}), {scope}; SQL queries per page: {cold_queries} cold, "
+          f"{warm_queries} warm; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(summary("dashboard page, cold (no cache)", cold))
     print(summary("dashboard page, warm (rendered, staff)", page))
     print(summary("dashboard JSON API", api))
