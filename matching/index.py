@@ -46,7 +46,7 @@ from matching.models import ProfileChange
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # bump when the stored layout or the ranking's features change
+FORMAT_VERSION = 3  # bump when the stored layout or the ranking's features change
 INLINE_BUILD_LIMIT = 2_000  # a pool up to this size may be built inside a request when no build fits it (~1 s)
 INLINE_PATCH_LIMIT = 200  # changed experts a process re-encodes itself instead of waiting for the worker
 FULL_REBUILD_SHARE = 0.05  # the worker rebuilds from scratch once patches cover this share of the pool
@@ -89,6 +89,7 @@ class ExpertIndex:
     patch_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     masked: np.ndarray | None = None  # base rows superseded by a patch row or deleted
     built_at: float = field(default_factory=time.time)
+    rows: sparse.csr_matrix | None = None  # base experts x vocabulary (memory-mapped): the feedback experts' terms
 
     def __post_init__(self) -> None:
         self.slot_ids = np.concatenate([self.base_ids, self.patch_ids]).astype(np.int64)
@@ -99,6 +100,7 @@ class ExpertIndex:
         offset = len(self.base_ids)
         for slot, expert_id in enumerate(self.patch_ids.tolist()):
             self.position[int(expert_id)] = offset + slot
+        self._expansions: dict[str, sparse.csr_matrix] = {}  # challenge text -> its feedback expansion
 
     @property
     def size(self) -> int:
@@ -119,6 +121,35 @@ class ExpertIndex:
 
     def encode(self, challenge: ranking.ChallengeText) -> sparse.csr_matrix:
         return ranking.encode_challenges(self.vocabulary, [challenge], self.weights)
+
+    def fit(self, query: sparse.csr_matrix) -> np.ndarray:
+        """The text fit of one encoded challenge with every slot, pseudo-relevance feedback included: the same
+        number score_pairs gives (ranking.score_matrix)."""
+        first = self.score(query)
+        if not ranking.uses_feedback(self.weights) or self.rows is None:
+            return first
+        expansion = self._expansion(first)
+        second = self.score(expansion) if expansion.nnz else np.zeros_like(first)
+        return np.clip(ranking.with_feedback(first, second, self.weights), 0.0, 1.0)
+
+    def expansion(self, query: sparse.csr_matrix, *, key: str) -> sparse.csr_matrix:
+        """The feedback expansion of an encoded challenge (needs its fit with every expert: one scoring), kept per
+        challenge text for the life of this index state (the reverse direction asks for many challenges)."""
+        if key not in self._expansions:
+            if len(self._expansions) >= 4096:
+                self._expansions.clear()
+            self._expansions[key] = self._expansion(self.score(query))
+        return self._expansions[key]
+
+    def _expansion(self, first: np.ndarray) -> sparse.csr_matrix:
+        best = ranking.top_k(first, self.weights.feedback_experts)
+        base_count = len(self.base_ids)
+        parts = [self.rows[int(slot)] if slot < base_count else self.patch_rows[int(slot) - base_count]
+                 for slot in best.tolist()]
+        if not parts:
+            return sparse.csr_matrix((1, self.vocabulary.size), dtype=ranking.FEATURE_DTYPE)
+        return ranking.feedback_expansion(self.vocabulary, sparse.vstack(parts, format="csr"), first[best],
+                                          self.weights)
 
 
 _lock = threading.Lock()
@@ -193,6 +224,14 @@ def load_profiles(
     return ids, profiles
 
 
+def load_challenge_texts() -> list[str]:
+    """Every posted challenge's text: background documents for the idf (see ranking.fit_vocabulary)."""
+    from challenges.models import Challenge
+
+    return ["\n".join([title, "；".join(keywords or []), description]) for title, keywords, description in
+            Challenge.objects.values_list("title", "keywords", "description").iterator(chunk_size=5000)]
+
+
 def changed_expert_ids(base_state: PoolState) -> set[int]:
     """Experts whose rows differ from a base: journalled edits, plus experts and achievements added since (rows
     created without the services, e.g. fixtures, are still seen)."""
@@ -210,9 +249,10 @@ def build_base(*, progress: Callable | None = None) -> tuple[ExpertIndex, list[i
     state = read_pool_state()
     covered = list(ProfileChange.objects.filter(id__lte=state.change_top).values_list("id", flat=True))
     ids, profiles = load_profiles(progress=progress)
-    matrix = ranking.build_expert_matrix(profiles)
+    matrix = ranking.build_expert_matrix(profiles, background=load_challenge_texts())
     index = ExpertIndex(vocabulary=matrix.vocabulary, inverted=matrix.term_major(),
-                        base_ids=np.array(ids, dtype=np.int64), base_state=state, base_name="", state=state)
+                        base_ids=np.array(ids, dtype=np.int64), base_state=state, base_name="", state=state,
+                        rows=matrix.rows)
     return index, covered
 
 
@@ -225,6 +265,7 @@ def save_base(index: ExpertIndex) -> Path:
     try:
         for part in ("data", "indices", "indptr"):
             np.save(temporary / f"inverted.{part}.npy", getattr(index.inverted, part))
+            np.save(temporary / f"rows.{part}.npy", getattr(index.rows, part))
         np.save(temporary / "expert_ids.npy", index.base_ids)
         joblib.dump(index.vocabulary, temporary / "vocabulary.joblib")
         (temporary / "meta.json").write_text(json.dumps({
@@ -266,10 +307,12 @@ def load_base(name: str) -> ExpertIndex | None:
             return None
         arrays = [np.load(folder / f"inverted.{part}.npy", mmap_mode="r") for part in ("data", "indices", "indptr")]
         inverted = sparse.csr_matrix(tuple(arrays), shape=tuple(meta["shape"]), copy=False)
+        arrays = [np.load(folder / f"rows.{part}.npy", mmap_mode="r") for part in ("data", "indices", "indptr")]
+        rows = sparse.csr_matrix(tuple(arrays), shape=tuple(reversed(meta["shape"])), copy=False)
         state = PoolState(**meta["state"])
         return ExpertIndex(vocabulary=joblib.load(folder / "vocabulary.joblib"), inverted=inverted,
                            base_ids=np.load(folder / "expert_ids.npy"), base_state=state, base_name=name,
-                           state=state, built_at=meta.get("built_at", 0.0))
+                           state=state, built_at=meta.get("built_at", 0.0), rows=rows)
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         logger.warning("match index build %s unreadable", folder, exc_info=True)
         return None
@@ -293,7 +336,7 @@ def patch(base: ExpertIndex, *, state: PoolState, expert_ids: set[int]) -> Exper
     return ExpertIndex(vocabulary=base.vocabulary, inverted=base.inverted, base_ids=base.base_ids,
                        base_state=base.base_state, base_name=base.base_name, state=state, weights=base.weights,
                        patch_rows=rows, patch_ids=np.array(ids, dtype=np.int64), masked=masked,
-                       built_at=base.built_at)
+                       built_at=base.built_at, rows=base.rows)
 
 
 def patch_path(base: ExpertIndex, state: PoolState) -> Path:
@@ -325,7 +368,7 @@ def load_patch(base: ExpertIndex, state: PoolState) -> ExpertIndex | None:
     return ExpertIndex(vocabulary=base.vocabulary, inverted=base.inverted, base_ids=base.base_ids,
                        base_state=base.base_state, base_name=base.base_name, state=state, weights=base.weights,
                        patch_rows=stored["rows"], patch_ids=stored["ids"], masked=stored["masked"],
-                       built_at=base.built_at)
+                       built_at=base.built_at, rows=base.rows)
 
 
 # ----------------------------------------------------------------------------------------------- entry points

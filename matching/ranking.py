@@ -48,6 +48,17 @@ class Weights:
     # CJK character n-gram range.
     n_min: int = text.CJK_NGRAM_MIN
     n_max: int = text.CJK_NGRAM_MAX
+    # Term weighting of expert fields: "cosine" (sublinear TF-IDF, each field L2-normalised) or "bm25" (each
+    # field's term counts saturated with k1 and length-normalised with b against that field's average length).
+    scheme: str = "cosine"
+    k1: float = 1.2
+    b: float = 0.75
+    # Pseudo-relevance feedback on the challenge side (Rocchio, feedback experts weighted by their fit as in RM3):
+    # the fit of the expansion (the `feedback_terms` heaviest terms of the challenge's `feedback_experts` best
+    # experts) is mixed in with this share. 0 experts: off. Measured in docs/MATCHING.md.
+    feedback_experts: int = 10
+    feedback_terms: int = 30
+    feedback_share: float = 0.2
     # Neighbour smoothing (measured, off by default: see docs/MATCHING.md). Kept for the measurement scripts.
     neighbours: int = 0
     neighbour_share: float = 0.8
@@ -91,6 +102,9 @@ class Vocabulary:
     idf: np.ndarray
     n_min: int = text.CJK_NGRAM_MIN
     n_max: int = text.CJK_NGRAM_MAX
+    # Average length in tokens of each field kind (areas, bio, achievements, profile) over the profiles that have
+    # it: BM25's length normalisation, fixed between full rebuilds like the idf.
+    average_lengths: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
 
     @property
     def size(self) -> int:
@@ -198,9 +212,14 @@ def _group(pieces: _Pieces, mask: np.ndarray, values: sparse.csr_matrix) -> spar
 
 
 def fit_vocabulary(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS,
+                   background: Iterable[str] = (),
                    ) -> tuple[Vocabulary, list[_Pieces]]:
     """Terms and document frequencies over whole profiles. Every piece of text is tokenised once, here; the counts
-    are returned (in chunks of BUILD_CHUNK profiles) for encode_profiles to weigh without tokenising again."""
+    are returned (in chunks of BUILD_CHUNK profiles) for encode_profiles to weigh without tokenising again.
+
+    `background` documents (the challenges' texts) count towards the document frequencies only: a term's rarity
+    is estimated over all the technical text at hand, not just the experts', which steadies the idf of a small
+    pool and of the problem-description vocabulary. They add no terms (no expert could match those)."""
     terms: dict[str, int] = {}
     chunks: list[_Pieces] = []
     document_frequency = np.zeros(0, dtype=np.int64)
@@ -215,11 +234,34 @@ def fit_vocabulary(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_W
         if document_frequency.shape[0] < len(terms):
             document_frequency = np.pad(document_frequency, (0, len(terms) - document_frequency.shape[0]))
         document_frequency += np.bincount(profile_counts.indices, minlength=len(terms))
+    length_sums, length_counts = np.zeros(4), np.zeros(4)
     for chunk in chunks:  # earlier chunks saw a smaller vocabulary: same columns, wider matrix
         chunk.counts.resize((chunk.counts.shape[0], len(terms)))
+        lengths = _field_lengths(chunk)
+        length_sums += lengths.sum(axis=0)
+        length_counts += (lengths > 0).sum(axis=0)
     n = len(profiles)
+    for document in background:
+        seen = {terms[token] for token in text.features(document, n_min=weights.n_min, n_max=weights.n_max)
+                if token in terms}
+        if seen:
+            document_frequency[np.fromiter(seen, dtype=np.int64, count=len(seen))] += 1
+        n += 1
     idf = (np.log((1.0 + n) / (1.0 + document_frequency)) + 1.0).astype(FEATURE_DTYPE)
-    return Vocabulary(terms=terms, idf=idf, n_min=weights.n_min, n_max=weights.n_max), chunks
+    averages = tuple(float(s / c) if c else 1.0 for s, c in zip(length_sums, length_counts, strict=True))
+    return Vocabulary(terms=terms, idf=idf, n_min=weights.n_min, n_max=weights.n_max,
+                      average_lengths=averages), chunks
+
+
+def _field_lengths(pieces: _Pieces) -> np.ndarray:
+    """Tokens per profile in each field kind: areas, bio, achievements, whole profile (profiles x 4)."""
+    piece_lengths = np.asarray(pieces.counts.sum(axis=1)).ravel()
+    lengths = np.zeros((pieces.profiles, 4))
+    for kind in range(3):
+        mask = pieces.kind == kind
+        lengths[:, kind] = np.bincount(pieces.owner[mask], weights=piece_lengths[mask], minlength=pieces.profiles)
+    lengths[:, 3] = lengths[:, :3].sum(axis=1)
+    return lengths
 
 
 def encode_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText],
@@ -235,8 +277,32 @@ def encode_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText],
     return sparse.vstack(blocks, format="csr", dtype=FEATURE_DTYPE)
 
 
+def _saturate(counts: sparse.csr_matrix, lengths: np.ndarray, average: float, weights: Weights,
+              ) -> sparse.csr_matrix:
+    """BM25's term-frequency saturation with length normalisation, scaled to [0, 1): tf / (tf + k1 * L), where
+    L = 1 - b + b * length / average length of this field."""
+    saturated = sparse.csr_matrix(counts, dtype=FEATURE_DTYPE, copy=True)
+    norm = weights.k1 * (1.0 - weights.b + weights.b * lengths / max(average, 1e-9))
+    per_entry = np.repeat(norm, np.diff(saturated.indptr)).astype(FEATURE_DTYPE)
+    saturated.data = saturated.data / (saturated.data + per_entry)
+    return saturated
+
+
+def _fold_bm25(vocabulary: Vocabulary, pieces: _Pieces, weights: Weights) -> list[sparse.csr_matrix]:
+    """Per-field saturated term frequencies (achievements as one concatenated field): no idf here, the query
+    carries it, as in BM25."""
+    lengths = _field_lengths(pieces)
+    everything = np.ones(len(pieces.owner), dtype=bool)
+    masks = (pieces.kind == 0, pieces.kind == 1, pieces.kind == 2, everything)
+    return [_saturate(_group(pieces, mask, pieces.counts), lengths[:, kind], vocabulary.average_lengths[kind],
+                      weights) for kind, mask in enumerate(masks)]
+
+
 def _fold(vocabulary: Vocabulary, pieces: _Pieces, weights: Weights) -> sparse.csr_matrix:
     n = pieces.profiles
+    if weights.scheme == "bm25":
+        areas, bio, achievements, profile = _fold_bm25(vocabulary, pieces, weights)
+        return _mix_fields(vocabulary, weights, n, areas=areas, bio=bio, achievements=achievements, profile=profile)
     piece_vectors = vocabulary.weigh(pieces.counts)
     areas = _group(pieces, pieces.kind == 0, piece_vectors)
     bio = _group(pieces, pieces.kind == 1, piece_vectors)
@@ -247,7 +313,13 @@ def _fold(vocabulary: Vocabulary, pieces: _Pieces, weights: Weights) -> sparse.c
     else:
         achievements = l2_rows(achievement_sum)
     profile = vocabulary.weigh(_group(pieces, np.ones(len(pieces.owner), dtype=bool), pieces.counts))
+    return _mix_fields(vocabulary, weights, n, areas=areas, bio=bio, achievements=achievements, profile=profile)
 
+
+def _mix_fields(vocabulary: Vocabulary, weights: Weights, n: int, *, areas: sparse.csr_matrix,
+                bio: sparse.csr_matrix, achievements: sparse.csr_matrix, profile: sparse.csr_matrix,
+                ) -> sparse.csr_matrix:
+    """A convex mix of the fields each expert filled in."""
     fields = ((weights.areas, areas), (weights.bio, bio), (weights.achievements, achievements),
               (weights.profile, profile))
     weight_sum = np.zeros(n, dtype=np.float64)
@@ -261,9 +333,11 @@ def _fold(vocabulary: Vocabulary, pieces: _Pieces, weights: Weights) -> sparse.c
     return folded
 
 
-def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS) -> ExpertMatrix:
-    """Fit the vocabulary on the profiles and encode every expert. Linear in the size of the profiles."""
-    vocabulary, counted = fit_vocabulary(profiles, weights)
+def build_expert_matrix(profiles: Sequence[ProfileText], weights: Weights = DEFAULT_WEIGHTS, *,
+                        background: Iterable[str] = ()) -> ExpertMatrix:
+    """Fit the vocabulary on the profiles (document frequencies also over `background` texts: the challenges) and
+    encode every expert. Linear in the size of the profiles."""
+    vocabulary, counted = fit_vocabulary(profiles, weights, background)
     rows = encode_profiles(vocabulary, profiles, weights, counted=counted)
     matrix = ExpertMatrix(vocabulary=vocabulary, weights=weights, rows=rows)
     if weights.neighbours:
@@ -283,7 +357,62 @@ def encode_challenges(vocabulary: Vocabulary, challenges: Sequence[ChallengeText
         + weights.keywords * vocabulary.transform(["；".join(c.keywords) for c in challenges])
         + weights.description * vocabulary.transform([c.description for c in challenges])
     )
-    return l2_rows(combined)
+    # Cosine: unit length against unit-length fields. BM25: weights summing to 1 against saturated frequencies
+    # in [0, 1), so a fit is the idf-weighted share of the challenge's terms the expert covers.
+    return l1_rows(combined) if weights.scheme == "bm25" else l2_rows(combined)
+
+
+def l1_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Scale each row of non-negative weights to sum 1 (zero rows stay zero)."""
+    matrix = sparse.csr_matrix(matrix, dtype=FEATURE_DTYPE)
+    if matrix.nnz:
+        sums = np.add.reduceat(matrix.data.astype(np.float64), matrix.indptr[:-1].clip(max=matrix.nnz - 1))
+        lengths = np.diff(matrix.indptr)
+        sums = np.where((lengths > 0) & (sums > 0), sums, 1.0)
+        matrix.data /= np.repeat(sums, lengths).astype(FEATURE_DTYPE)
+    return matrix
+
+
+def feedback_expansion(vocabulary: Vocabulary, rows: sparse.csr_matrix, scores: np.ndarray, weights: Weights,
+                       ) -> sparse.csr_matrix:
+    """Pseudo-relevance feedback (Rocchio, with the feedback experts weighted by their first-pass fit as in RM3):
+    the fit-weighted centroid of a challenge's best expert rows (`rows`, their first-pass `scores`), cut to its
+    `feedback_terms` heaviest terms and normalised like a query. 1 x vocabulary; empty when nothing fits."""
+    total = float(np.sum(scores))
+    if rows.shape[0] == 0 or total <= 0.0:
+        return sparse.csr_matrix((1, vocabulary.size), dtype=FEATURE_DTYPE)
+    share = sparse.csr_matrix(np.asarray(scores, dtype=FEATURE_DTYPE).reshape(1, -1) / total)
+    centroid = sparse.csr_matrix(share @ rows, dtype=FEATURE_DTYPE)
+    if weights.scheme == "bm25":
+        centroid = sparse.csr_matrix(centroid @ sparse.diags(vocabulary.idf), dtype=FEATURE_DTYPE)
+    centroid = _keep_heaviest(centroid, weights.feedback_terms)
+    return l1_rows(centroid) if weights.scheme == "bm25" else l2_rows(centroid)
+
+
+def with_feedback(first: np.ndarray, second: np.ndarray, weights: Weights) -> np.ndarray:
+    """The final fit: the challenge's own fit mixed with the fit of its expansion (both in [0, 1])."""
+    return (1.0 - weights.feedback_share) * first + weights.feedback_share * second
+
+
+def uses_feedback(weights: Weights) -> bool:
+    return weights.feedback_experts > 0 and weights.feedback_share > 0.0
+
+
+def _keep_heaviest(matrix: sparse.csr_matrix, count: int) -> sparse.csr_matrix:
+    """Each row cut to its `count` largest entries (ties: lower column first), deterministic."""
+    matrix = sparse.csr_matrix(matrix)
+    matrix.sort_indices()
+    data, indices, indptr = [], [], [0]
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        values = matrix.data[start:end]
+        keep = np.sort(top_k(values, count)) if end - start > count else np.arange(end - start)
+        data.append(values[keep])
+        indices.append(matrix.indices[start:end][keep])
+        indptr.append(indptr[-1] + len(keep))
+    return sparse.csr_matrix((np.concatenate(data) if data else np.zeros(0, dtype=FEATURE_DTYPE),
+                              np.concatenate(indices) if indices else np.zeros(0, dtype=INDEX_DTYPE), indptr),
+                             shape=matrix.shape, dtype=FEATURE_DTYPE)
 
 
 def score_rows(rows: sparse.csr_matrix, queries: sparse.csr_matrix) -> np.ndarray:
@@ -314,7 +443,15 @@ def score_matrix(matrix: ExpertMatrix, challenges: Sequence[ChallengeText], *, c
     out = np.zeros((len(challenges), matrix.size), dtype=np.float64)
     for start in range(0, len(challenges), chunk):
         queries = encode_challenges(matrix.vocabulary, challenges[start:start + chunk], matrix.weights)
-        out[start:start + chunk] = smooth(matrix, score_rows(matrix.rows, queries))
+        scores = score_rows(matrix.rows, queries)
+        if uses_feedback(matrix.weights):
+            expansions = []
+            for row in scores:
+                best = top_k(row, matrix.weights.feedback_experts)
+                expansions.append(feedback_expansion(matrix.vocabulary, matrix.rows[best], row[best], matrix.weights))
+            scores = with_feedback(scores, score_rows(matrix.rows, sparse.vstack(expansions, format="csr")),
+                                   matrix.weights)
+        out[start:start + chunk] = smooth(matrix, scores)
     return out
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from scipy import sparse
 
 from challenges.models import Challenge, Claim
 from challenges.services import expert_load_filter
@@ -85,13 +86,18 @@ def _final_score(*, fit: float, serves_chain: bool, load: int, limit: int, accep
     return round(min(1.0, max(0.0, TEXT_SHARE * fit + SIGNAL_SHARE * gate * signals)), 4)
 
 
+def _join(items: list[str]) -> str:
+    # Translators: the separator between listed words or research areas in a match reason (English: ", ").
+    return _("、").join(items)
+
+
 def _reasons(*, areas: list[str], terms: list[str], serves_chain: bool, load: int, limit: int,
              accepted: int) -> list[str]:
     reasons = []
     if areas:
-        reasons.append(_("研究方向匹配：%(areas)s") % {"areas": "、".join(areas)})
+        reasons.append(_("研究方向匹配：%(areas)s") % {"areas": _join(areas)})
     elif terms:
-        reasons.append(_("关键词匹配：%(terms)s") % {"terms": "、".join(terms)})
+        reasons.append(_("关键词匹配：%(terms)s") % {"terms": _join(terms)})
     if serves_chain:
         reasons.append(_("服务本产业链"))
     reasons.append(_("当前承接 %(load)s/%(limit)s 项") % {"load": load, "limit": limit})
@@ -106,6 +112,10 @@ def _profile_text(expert: Expert) -> ranking.ProfileText:
         achievements=["\n".join(part for part in (item.title, item.abstract) if part)
                       for item in expert.achievements.all()],
     )
+
+
+def _text_key(challenge: ranking.ChallengeText) -> str:
+    return semantic.text_hash(challenge.full_text)
 
 
 def _expert_text(expert: Expert) -> str:
@@ -143,7 +153,7 @@ def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list
     index = get_index()
     if limit <= 0 or index.is_empty:
         return []
-    fit = index.score(index.encode(challenge_text(challenge)))
+    fit = index.fit(index.encode(challenge_text(challenge)))
     # Take the best text fits first and widen only if rules removed too many: one query in the usual case.
     window = max(limit * 4, 50)
     while True:
@@ -204,8 +214,15 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
     # The expert's own row is encoded from their current profile (always fresh, a few milliseconds), with the
     # index's vocabulary; the open challenges are few compared with the experts.
     row = ranking.encode_profiles(index.vocabulary, [_profile_text(expert)], index.weights)
-    queries = ranking.encode_challenges(index.vocabulary, [challenge_text(c) for c in challenges], index.weights)
+    texts = [challenge_text(c) for c in challenges]
+    queries = ranking.encode_challenges(index.vocabulary, texts, index.weights)
     fit = ranking.score_rows(row, queries)[:, 0]
+    if ranking.uses_feedback(index.weights) and index.rows is not None:
+        # The same fit as in the other direction: each challenge's own feedback expansion (one scoring of the
+        # pool per challenge, kept by the index until it changes).
+        expansions = sparse.vstack([index.expansion(queries[i], key=_text_key(texts[i])) for i in range(len(texts))],
+                                   format="csr")
+        fit = ranking.with_feedback(fit, ranking.score_rows(row, expansions)[:, 0], index.weights)
     semantic_fit = _semantic_cosines(experts=[expert], challenges=challenges)
     if semantic_fit is not None:
         fit = ranking.fuse(fit, semantic_fit[:, 0])
@@ -341,7 +358,7 @@ def suggest_team(challenge: Challenge, *, lead: Expert | None = None, size: int 
         added = [term for term in key if term in coverage[best.expert.pk] - covered]
         covered |= coverage[best.expert.pk]
         best.matched_terms = added
-        best.reasons = [_("补充关键词：%(terms)s") % {"terms": "、".join(added)}, *best.reasons]
+        best.reasons = [_("补充关键词：%(terms)s") % {"terms": _join(added)}, *best.reasons]
         team.append(best)
     if lead is None and len(team) < 2:
         return []

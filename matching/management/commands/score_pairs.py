@@ -45,7 +45,9 @@ def score_task(task: dict[str, Any], *, lexical_only: bool = False) -> dict[str,
         return {"scores": scores}
     profiles = [profile_from_json(e) for e in experts]
     queries = [challenge_from_json(c) for c in challenges]
-    fit = ranking.score_matrix(ranking.build_expert_matrix(profiles), queries)
+    # The challenges count towards the idf as on the site, where the index is built with every posted challenge.
+    matrix = ranking.build_expert_matrix(profiles, background=[query.full_text for query in queries])
+    fit = ranking.score_matrix(matrix, queries)
     if not lexical_only and semantic.is_available():
         fit = ranking.fuse(fit, semantic.encode_challenges(queries) @ semantic.encode_profiles(profiles).T)
     expert_ids = [str(e["id"]) for e in experts]
