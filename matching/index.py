@@ -100,7 +100,7 @@ class ExpertIndex:
         offset = len(self.base_ids)
         for slot, expert_id in enumerate(self.patch_ids.tolist()):
             self.position[int(expert_id)] = offset + slot
-        self._expansions: dict[str, sparse.csr_matrix] = {}  # challenge text -> its feedback expansion
+        self._expansions: dict[str, tuple[sparse.csr_matrix, float]] = {}  # challenge text -> expansion, floor
 
     @property
     def size(self) -> int:
@@ -125,31 +125,57 @@ class ExpertIndex:
     def fit(self, query: sparse.csr_matrix) -> np.ndarray:
         """The text fit of one encoded challenge with every slot, pseudo-relevance feedback included: the same
         number score_pairs gives (ranking.score_matrix)."""
+        return self.rank(query, 0)[0]
+
+    def rank(self, query: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The fit with every slot and the k best slots, best first (ties by slot, as ranking.top_k). With feedback,
+        a k within the feedback window is taken from the window alone: outside it a fit is at most
+        (1 - share) x the window's lowest first-pass fit, below every fit inside, so no second pass over the pool."""
         first = self.score(query)
         if not ranking.uses_feedback(self.weights) or self.rows is None:
-            return first
-        expansion = self._expansion(first)
-        second = self.score(expansion) if expansion.nnz else np.zeros_like(first)
-        return np.clip(ranking.with_feedback(first, second, self.weights), 0.0, 1.0)
+            return first, ranking.top_k(first, k)
+        window = ranking.feedback_window(first)
+        order = window[np.lexsort((window, -first[window]))]  # best first, ties by slot: as ranking.top_k
+        best = order[:self.weights.feedback_experts]
+        expansion = ranking.feedback_expansion(self.vocabulary, self._rows(best), first[best], self.weights)
+        # Outside the window the expansion's fit counts as 0: only the window's rows are read, in place.
+        fit = first * np.float32(1.0 - self.weights.feedback_share)
+        if expansion.nnz:
+            second = ranking.dot_rows(self._rows(window), expansion)
+            fit[window] = np.clip(fit[window] + self.weights.feedback_share * second, 0.0, 1.0)
+        if k > len(window):
+            return fit, ranking.top_k(fit, k)
+        return fit, window[np.lexsort((window, -fit[window]))][:k]
 
-    def expansion(self, query: sparse.csr_matrix, *, key: str) -> sparse.csr_matrix:
-        """The feedback expansion of an encoded challenge (needs its fit with every expert: one scoring), kept per
-        challenge text for the life of this index state (the reverse direction asks for many challenges)."""
+    def expansion(self, query: sparse.csr_matrix, *, key: str) -> tuple[sparse.csr_matrix, float]:
+        """The feedback expansion of an encoded challenge and the lowest first-pass fit its window holds (needs its
+        fit with every expert: one scoring), kept per challenge text for the life of this index state (the reverse
+        direction asks for many challenges)."""
         if key not in self._expansions:
             if len(self._expansions) >= 4096:
                 self._expansions.clear()
-            self._expansions[key] = self._expansion(self.score(query))
+            first = self.score(query)
+            window = ranking.feedback_window(first)
+            best = ranking.top_k(first, self.weights.feedback_experts)
+            floor = float(first[window].min()) if len(window) < len(first) else 0.0
+            self._expansions[key] = (
+                ranking.feedback_expansion(self.vocabulary, self._rows(best), first[best], self.weights), floor)
         return self._expansions[key]
 
-    def _expansion(self, first: np.ndarray) -> sparse.csr_matrix:
-        best = ranking.top_k(first, self.weights.feedback_experts)
+    def _rows(self, slots: np.ndarray) -> sparse.csr_matrix:
+        """Row-major rows of some slots (base rows from the memory-mapped copy, then patch rows)."""
         base_count = len(self.base_ids)
-        parts = [self.rows[int(slot)] if slot < base_count else self.patch_rows[int(slot) - base_count]
-                 for slot in best.tolist()]
+        in_base = slots[slots < base_count]
+        parts = [self.rows[in_base]] if len(in_base) else []
+        if len(in_base) < len(slots):
+            parts.append(self.patch_rows[slots[slots >= base_count] - base_count])
         if not parts:
-            return sparse.csr_matrix((1, self.vocabulary.size), dtype=ranking.FEATURE_DTYPE)
-        return ranking.feedback_expansion(self.vocabulary, sparse.vstack(parts, format="csr"), first[best],
-                                          self.weights)
+            return sparse.csr_matrix((0, self.vocabulary.size), dtype=ranking.FEATURE_DTYPE)
+        rows = sparse.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+        if len(in_base) and len(in_base) < len(slots):  # back to the order asked for
+            rows = rows[np.argsort(np.argsort(np.concatenate([np.flatnonzero(slots < base_count),
+                                                              np.flatnonzero(slots >= base_count)])))]
+        return rows
 
 
 _lock = threading.Lock()

@@ -352,11 +352,13 @@ def encode_whole_profiles(vocabulary: Vocabulary, profiles: Sequence[ProfileText
 def encode_challenges(vocabulary: Vocabulary, challenges: Sequence[ChallengeText],
                       weights: Weights = DEFAULT_WEIGHTS) -> sparse.csr_matrix:
     """One L2-normalised row per challenge: a weighted sum of its normalised title, keywords and description."""
-    combined = (
-        weights.title * vocabulary.transform([c.title for c in challenges])
-        + weights.keywords * vocabulary.transform(["；".join(c.keywords) for c in challenges])
-        + weights.description * vocabulary.transform([c.description for c in challenges])
-    )
+    # All fields in one pass (title, keywords, description of each challenge in turn), then mixed by one product.
+    fields = vocabulary.transform(part for c in challenges for part in (c.title, "；".join(c.keywords), c.description))
+    mixing = sparse.csr_matrix(
+        (np.tile(np.array([weights.title, weights.keywords, weights.description], dtype=FEATURE_DTYPE),
+                 len(challenges)), np.arange(3 * len(challenges)), np.arange(0, 3 * len(challenges) + 1, 3)),
+        shape=(len(challenges), 3 * len(challenges)))
+    combined = mixing @ fields
     # Cosine: unit length against unit-length fields. BM25: weights summing to 1 against saturated frequencies
     # in [0, 1), so a fit is the idf-weighted share of the challenge's terms the expert covers.
     return l1_rows(combined) if weights.scheme == "bm25" else l2_rows(combined)
@@ -387,6 +389,31 @@ def feedback_expansion(vocabulary: Vocabulary, rows: sparse.csr_matrix, scores: 
         centroid = sparse.csr_matrix(centroid @ sparse.diags(vocabulary.idf), dtype=FEATURE_DTYPE)
     centroid = _keep_heaviest(centroid, weights.feedback_terms)
     return l1_rows(centroid) if weights.scheme == "bm25" else l2_rows(centroid)
+
+
+# Feedback re-ranks the first pass's best experts (as PRF is used in IR: a second look at the top of the list), so
+# its cost does not grow with the pool: experts outside this window keep their own fit, scaled like everyone's.
+FEEDBACK_WINDOW = 200
+
+
+def feedback_window(first: np.ndarray) -> np.ndarray:
+    """The slots whose fit the expansion may raise: the first pass's FEEDBACK_WINDOW best (all for a small pool)."""
+    if first.shape[0] <= FEEDBACK_WINDOW:
+        return np.arange(first.shape[0])
+    return np.argpartition(-first, FEEDBACK_WINDOW - 1)[:FEEDBACK_WINDOW]
+
+
+def dot_rows(rows: sparse.csr_matrix, query: sparse.csr_matrix) -> np.ndarray:
+    """rows . query for a short query (1 x vocabulary): each stored entry looks its term's query weight up in a
+    dense table, so neither side is transposed (a sparse product would transpose the rows first)."""
+    lookup = np.zeros(rows.shape[1], dtype=np.float32)
+    lookup[query.indices] = query.data
+    if rows.nnz == 0:
+        return np.zeros(rows.shape[0], dtype=np.float32)
+    products = np.asarray(rows.data) * lookup[np.asarray(rows.indices)]
+    indptr = np.asarray(rows.indptr)
+    sums = np.add.reduceat(products, indptr[:-1].clip(max=rows.nnz - 1))
+    return np.where(np.diff(indptr) > 0, sums, np.float32(0.0)).astype(np.float32)
 
 
 def with_feedback(first: np.ndarray, second: np.ndarray, weights: Weights) -> np.ndarray:
@@ -449,8 +476,12 @@ def score_matrix(matrix: ExpertMatrix, challenges: Sequence[ChallengeText], *, c
             for row in scores:
                 best = top_k(row, matrix.weights.feedback_experts)
                 expansions.append(feedback_expansion(matrix.vocabulary, matrix.rows[best], row[best], matrix.weights))
-            scores = with_feedback(scores, score_rows(matrix.rows, sparse.vstack(expansions, format="csr")),
-                                   matrix.weights)
+            second = score_rows(matrix.rows, sparse.vstack(expansions, format="csr"))
+            for row, first in enumerate(scores):  # as on the site: only the first pass's best are re-ranked
+                outside = np.ones(first.shape[0], dtype=bool)
+                outside[feedback_window(first)] = False
+                second[row, outside] = 0.0
+            scores = with_feedback(scores, second, matrix.weights)
         out[start:start + chunk] = smooth(matrix, scores)
     return out
 

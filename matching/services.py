@@ -153,17 +153,17 @@ def rank_experts_for_challenge(challenge: Challenge, *, limit: int = 10) -> list
     index = get_index()
     if limit <= 0 or index.is_empty:
         return []
-    fit = index.fit(index.encode(challenge_text(challenge)))
     # Take the best text fits first and widen only if rules removed too many: one query in the usual case.
     window = max(limit * 4, 50)
+    fit, order = index.rank(index.encode(challenge_text(challenge)), window)
     while True:
-        order = ranking.top_k(fit, window)
         order = order[fit[order] >= MIN_TEXT_FIT]
         ids = [int(index.slot_ids[slot]) for slot in order]
         experts = {expert.pk: expert for expert in _annotated_experts(challenge).filter(pk__in=ids)}
         if len(experts) >= limit or window >= len(fit) or len(order) < window:
             break
         window *= 4
+        order = ranking.top_k(fit, window)
     query = _plain_challenge_text(challenge)
     semantic_fit = _semantic_cosines(experts=list(experts.values()), challenges=[challenge])
     matches = []
@@ -220,9 +220,11 @@ def rank_challenges_for_expert(expert: Expert, *, limit: int = 10) -> list[Chall
     if ranking.uses_feedback(index.weights) and index.rows is not None:
         # The same fit as in the other direction: each challenge's own feedback expansion (one scoring of the
         # pool per challenge, kept by the index until it changes).
-        expansions = sparse.vstack([index.expansion(queries[i], key=_text_key(texts[i])) for i in range(len(texts))],
-                                   format="csr")
-        fit = ranking.with_feedback(fit, ranking.score_rows(row, expansions)[:, 0], index.weights)
+        expansions, floors = zip(*(index.expansion(queries[i], key=_text_key(texts[i])) for i in range(len(texts))),
+                                 strict=True)
+        second = ranking.score_rows(row, sparse.vstack(expansions, format="csr"))[:, 0]
+        second[fit < np.array(floors)] = 0.0  # outside that challenge's feedback window, as in the other direction
+        fit = ranking.with_feedback(fit, second, index.weights)
     semantic_fit = _semantic_cosines(experts=[expert], challenges=challenges)
     if semantic_fit is not None:
         fit = ranking.fuse(fit, semantic_fit[:, 0])
