@@ -110,14 +110,14 @@ class ExpertIndex:
     def is_empty(self) -> bool:
         return not self.position
 
-    def score(self, query: sparse.csr_matrix) -> np.ndarray:
-        """Text fit of one encoded challenge with every slot (masked base rows score 0)."""
+    def score(self, query: sparse.csr_matrix, *, clip: bool = True) -> np.ndarray:
+        """First-pass text fit of one encoded challenge with every slot (masked base rows score 0)."""
         scores = ranking.score_inverted(self.inverted, query)
         if self.masked is not None:
             scores[self.masked] = 0.0
         if self.patch_rows is not None and self.patch_rows.shape[0]:
             scores = np.concatenate([scores, ranking.score_rows(self.patch_rows, query)[0].astype(np.float32)])
-        return np.clip(scores, 0.0, 1.0)
+        return np.clip(scores, 0.0, 1.0, out=scores) if clip else scores
 
     def encode(self, challenge: ranking.ChallengeText) -> sparse.csr_matrix:
         return ranking.encode_challenges(self.vocabulary, [challenge], self.weights)
@@ -131,15 +131,17 @@ class ExpertIndex:
         """The fit with every slot and the k best slots, best first (ties by slot, as ranking.top_k). With feedback,
         a k within the feedback window is taken from the window alone: outside it a fit is at most
         (1 - share) x the window's lowest first-pass fit, below every fit inside, so no second pass over the pool."""
-        first = self.score(query)
         if not ranking.uses_feedback(self.weights) or self.rows is None:
+            first = self.score(query)
             return first, ranking.top_k(first, k)
+        first = self.score(query, clip=False)  # fits are at most 1 + rounding; scaled below 1 by the mix
         window = ranking.feedback_window(first)
         order = window[np.lexsort((window, -first[window]))]  # best first, ties by slot: as ranking.top_k
         best = order[:self.weights.feedback_experts]
         expansion = ranking.feedback_expansion(self.vocabulary, self._rows(best), first[best], self.weights)
         # Outside the window the expansion's fit counts as 0: only the window's rows are read, in place.
-        fit = first * np.float32(1.0 - self.weights.feedback_share)
+        fit = first
+        fit *= np.float32(1.0 - self.weights.feedback_share)
         if expansion.nnz:
             second = ranking.dot_rows(self._rows(window), expansion)
             fit[window] = np.clip(fit[window] + self.weights.feedback_share * second, 0.0, 1.0)

@@ -426,20 +426,14 @@ def uses_feedback(weights: Weights) -> bool:
 
 
 def _keep_heaviest(matrix: sparse.csr_matrix, count: int) -> sparse.csr_matrix:
-    """Each row cut to its `count` largest entries (ties: lower column first), deterministic."""
+    """A one-row matrix cut to its `count` largest entries (ties: lower column first), columns in order."""
     matrix = sparse.csr_matrix(matrix)
     matrix.sort_indices()
-    data, indices, indptr = [], [], [0]
-    for row in range(matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        values = matrix.data[start:end]
-        keep = np.sort(top_k(values, count)) if end - start > count else np.arange(end - start)
-        data.append(values[keep])
-        indices.append(matrix.indices[start:end][keep])
-        indptr.append(indptr[-1] + len(keep))
-    return sparse.csr_matrix((np.concatenate(data) if data else np.zeros(0, dtype=FEATURE_DTYPE),
-                              np.concatenate(indices) if indices else np.zeros(0, dtype=INDEX_DTYPE), indptr),
-                             shape=matrix.shape, dtype=FEATURE_DTYPE)
+    if matrix.nnz > count:
+        keep = np.sort(top_k(matrix.data, count))
+        matrix = sparse.csr_matrix((matrix.data[keep], matrix.indices[keep], [0, len(keep)]), shape=matrix.shape,
+                                   dtype=FEATURE_DTYPE)
+    return matrix
 
 
 def score_rows(rows: sparse.csr_matrix, queries: sparse.csr_matrix) -> np.ndarray:
