@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import logging
 import statistics
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -35,14 +37,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliance import roles
 from alliance.models import IndustryChain, Organisation, TechnicalField, User
 from challenges.models import Challenge, ChallengeEvent, Claim, Status
 from config.exceptions import ApplicationError
 from experts.models import Expert
+
+logger = logging.getLogger(__name__)
 
 TOP_LIMIT = 10
 FIELD_LIMIT = 12
@@ -257,16 +261,87 @@ def field_coverage_condition(field: TechnicalField) -> Q:
 
 # The dashboard ------------------------------------------------------------------------------------------------------
 
-def data_version() -> str:
-    """Changes whenever the dashboard's raw data does: every challenge move and claim writes an event row, new
-    challenges and claims get new ids, expert edits touch updated_at. One query over primary-key indexes."""
+def _versions() -> tuple[str, str]:
+    """(data version, experts version), in one query over primary-key indexes.
+
+    The data version changes whenever the dashboard's raw data does: every challenge move and claim writes an
+    event row, new challenges and claims get new ids, expert edits touch updated_at. The experts version is its
+    experts-only part: what the field coverage depends on."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT MAX(id) FROM challenges_challengeevent), (SELECT MAX(id) FROM challenges_claim),"
             " (SELECT MAX(id) FROM challenges_challenge), (SELECT MAX(updated_at) FROM experts_expert),"
             " (SELECT COUNT(*) FROM experts_expert)"
         )
-        return ":".join(str(value) for value in cursor.fetchone())
+        values = [str(value) for value in cursor.fetchone()]
+    return ":".join(values), ":".join(values[3:])
+
+
+def data_version() -> str:
+    """Changes whenever the dashboard's raw data does (see _versions)."""
+    return _versions()[0]
+
+
+# The figures cache: stale-while-revalidate --------------------------------------------------------------------------
+#
+# Figures are stored per scope (chains, whole alliance or not, dates, today) with the data version they were computed
+# from and when. A request whose version matches gets them as they are (fresh). When the data changed since, figures
+# at most DASHBOARD_MAX_STALE_SECONDS old are served at once (with their time on the page) and ONE debounced worker
+# task recomputes them; older or missing figures are computed in the request. The same task keeps the default views
+# (this year and all, whole alliance and each chain) warm, so a first view rarely waits. With Celery eager (the quick
+# start) nothing is served stale: the request computes.
+
+# A burst of changes within this many seconds costs one recompute.
+REFRESH_DELAY_SECONDS = 2
+# The default views are warmed at most once per this many seconds (well under the staleness bound).
+WARM_INTERVAL_SECONDS = 30
+# A worker that died while computing blocks the figures it held for at most this long.
+COMPUTE_LOCK_SECONDS = 120
+# A refresh asked for blocks another one for the same figures until it starts, or at most this long (lost message).
+QUEUED_SECONDS = 60
+DEFAULT_PERIODS = (Period.YEAR, Period.ALL)
+
+
+def cache_seconds() -> int:
+    """How long unchanged figures count as fresh (the SLA count moves with the clock); 0 switches the cache off."""
+    return int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 300))
+
+
+def max_stale_seconds() -> int:
+    """Figures computed longer ago than this are never served once the data changed."""
+    return int(getattr(settings, "DASHBOARD_MAX_STALE_SECONDS", 120))
+
+
+@dataclass(frozen=True)
+class Figures:
+    data: dict[str, Any]
+    computed_at: float  # epoch seconds when the computation started (its data is at least that recent)
+    is_fresh: bool  # computed from the current data version
+
+
+def _figures_key(scope: Scope) -> str:
+    # The chain filter itself is not part of the key: a chain leader's own chain is the same figures as park
+    # staff filtering on it. Today is: the trend's months and the presets' end day move with it.
+    parts = (tuple(scope.chain_ids), scope.is_whole_alliance, scope.start, scope.end, timezone.localdate())
+    return "dashboard:figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _queued_key(key: str) -> str:
+    return key.replace("dashboard:figures:", "dashboard:queued:", 1)
+
+
+def _lock_key(key: str) -> str:
+    return key.replace("dashboard:figures:", "dashboard:computing:", 1)
+
+
+WARM_QUEUED_KEY = "dashboard:warm-queued"
+WARM_RECENT_KEY = "dashboard:warm-recent"
+
+
+def _tasks_run_inline() -> bool:
+    from celery import current_app
+
+    return bool(current_app.conf.task_always_eager)
 
 
 def dashboard_data(
@@ -278,25 +353,171 @@ def dashboard_data(
     Challenges count in the period by their publication time (creation time while unpublished); claims and
     events by the time they happened. The monthly trend always covers the last 12 months.
 
-    Figures are cached per scope, period and language, keyed by data_version(): any new event, claim,
-    challenge or expert edit makes the next request compute afresh; DASHBOARD_CACHE_SECONDS (default 300, 0 to
-    switch off) bounds how long unchanged figures are reused (the SLA count moves with the clock).
+    `computed_at` (ISO, Beijing time) says when the figures were computed and `is_fresh` whether the data changed
+    since: see dashboard_figures for how long stale figures may be served.
     """
     scope = dashboard_scope(user=user, chain_id=chain_id, start=start, end=end, chains=chains)
-    seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 300))
+    figures = dashboard_figures(scope)
+    data = copy.deepcopy(figures.data)
+    data["filters"] = {
+        "chain_id": chain_id,
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+    }
+    data["computed_at"] = timezone.localtime(
+        dt.datetime.fromtimestamp(figures.computed_at, tz=dt.UTC)
+    ).isoformat(timespec="seconds")
+    data["is_fresh"] = figures.is_fresh
+    return _localised(data)
+
+
+def dashboard_figures(scope: Scope) -> Figures:
+    """The figures of an authorised scope: cached and current, cached and at most DASHBOARD_MAX_STALE_SECONDS old
+    (a refresh is queued), or computed now. DASHBOARD_CACHE_SECONDS = 0 computes every time."""
+    seconds = cache_seconds()
     if not seconds:
-        return _compute_dashboard_data(scope)
-    parts = (",".join(map(str, scope.chain_ids)), chain_id, start, end, scope.is_whole_alliance, get_language(),
-             timezone.localdate(), data_version())
-    key = "dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    data = cache.get(key)
-    if data is None:
-        data = _compute_dashboard_data(scope)
-        cache.set(key, data, seconds)
-    return copy.deepcopy(data)
+        started = time.time()
+        return Figures(data=_compute_dashboard_data(scope), computed_at=started, is_fresh=True)
+    version, experts_version = _versions()
+    key = _figures_key(scope)
+    entry = cache.get(key)
+    now = time.time()
+    inline = _tasks_run_inline()
+    if entry is not None:
+        age = now - entry["computed_at"]
+        if entry["version"] == version and age <= seconds:
+            if not inline and age > seconds / 2:
+                request_figures_refresh(scope)  # refresh ahead, so a view that is watched never goes cold
+            return Figures(data=entry["data"], computed_at=entry["computed_at"], is_fresh=True)
+        if not inline and 0 <= age <= max_stale_seconds():
+            request_figures_refresh(scope)
+            return Figures(data=entry["data"], computed_at=entry["computed_at"], is_fresh=False)
+    entry = _compute_and_store(scope, key=key, version=version, experts_version=experts_version)
+    if not inline:
+        request_default_views_warmed()
+    return Figures(data=entry["data"], computed_at=entry["computed_at"], is_fresh=True)
 
 
-def _compute_dashboard_data(scope: Scope) -> dict[str, Any]:
+def _compute_and_store(scope: Scope, *, key: str, version: str, experts_version: str) -> dict[str, Any]:
+    # The version is read before computing: a change during the computation leaves the entry behind it, so the
+    # next request refreshes again rather than taking newer data as covered.
+    started = time.time()
+    entry = {"version": version, "computed_at": started,
+             "data": _compute_dashboard_data(scope, experts_version=experts_version)}
+    cache.set(key, entry, max(cache_seconds(), max_stale_seconds()))
+    return entry
+
+
+def _enqueue_on_commit(kwargs: dict[str, Any], *, marker: str, countdown: float = REFRESH_DELAY_SECONDS) -> None:
+    def enqueue() -> None:
+        from alliance.tasks import refresh_dashboard_figures_task
+
+        try:
+            refresh_dashboard_figures_task.apply_async(kwargs=kwargs, countdown=countdown)
+        except Exception:  # broker down: stale figures age out and requests compute inline; nothing is lost
+            cache.delete(marker)
+            logger.warning("could not enqueue the dashboard refresh", exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def request_figures_refresh(scope: Scope) -> None:
+    """Queue one recompute of a scope's figures (and a warm-up of the default views) unless one is queued."""
+    key = _figures_key(scope)
+    if cache.add(_queued_key(key), 1, QUEUED_SECONDS):
+        _enqueue_on_commit(_scope_arguments(scope), marker=_queued_key(key))
+    request_default_views_warmed()
+
+
+def request_default_views_warmed() -> None:
+    """Queue a warm-up of the default views unless one is queued: soon, or WARM_INTERVAL_SECONDS after the last one
+    started, so changes during or after a warm-up get exactly one more. Writers may call it (on commit) so that
+    the figures are ready before anyone looks."""
+    if cache.add(WARM_QUEUED_KEY, 1, WARM_INTERVAL_SECONDS + QUEUED_SECONDS):
+        countdown = WARM_INTERVAL_SECONDS if cache.get(WARM_RECENT_KEY) else REFRESH_DELAY_SECONDS
+        _enqueue_on_commit({}, marker=WARM_QUEUED_KEY, countdown=countdown)
+
+
+def _scope_arguments(scope: Scope) -> dict[str, Any]:
+    return {
+        "chain_ids": scope.chain_ids, "is_whole_alliance": scope.is_whole_alliance,
+        "start": scope.start.isoformat() if scope.start else None,
+        "end": scope.end.isoformat() if scope.end else None,
+    }
+
+
+def scope_of(
+    *, chain_ids: list[int], is_whole_alliance: bool, start: str | None = None, end: str | None = None,
+) -> Scope:
+    """A scope rebuilt from task arguments (the request that asked for it was authorised)."""
+    chains = sorted(IndustryChain.objects.filter(pk__in=chain_ids), key=lambda chain: (chain.sort_order, chain.pk))
+    return Scope(
+        chains=chains, chain_id=None, is_whole_alliance=is_whole_alliance,
+        start=dt.date.fromisoformat(start) if start else None, end=dt.date.fromisoformat(end) if end else None,
+    )
+
+
+def refresh_figures(scope: Scope) -> str:
+    """The worker's job: recompute one scope's figures unless they are current ("fresh") or another worker is
+    computing them ("busy"). Returns what it did ("computed")."""
+    key = _figures_key(scope)
+    lock = _lock_key(key)
+    if not cache.add(lock, 1, COMPUTE_LOCK_SECONDS):
+        cache.delete(_queued_key(key))  # the next request asks again, after that worker's run
+        return "busy"
+    try:
+        cache.delete(_queued_key(key))  # changes from now on queue another run
+        version, experts_version = _versions()
+        entry = cache.get(key)
+        if entry is not None and entry["version"] == version and time.time() - entry["computed_at"] <= (
+            cache_seconds() / 2
+        ):
+            return "fresh"
+        _compute_and_store(scope, key=key, version=version, experts_version=experts_version)
+        return "computed"
+    finally:
+        cache.delete(lock)
+
+
+def default_scopes() -> list[Scope]:
+    """What most people open: this year and all, for the whole alliance and for each chain."""
+    chains = sorted(IndustryChain.objects.all(), key=lambda chain: (chain.sort_order, chain.pk))
+    scopes = []
+    for period in DEFAULT_PERIODS:
+        start, end = period_range(period=period)
+        scopes.append(Scope(chains=chains, chain_id=None, start=start, end=end, is_whole_alliance=True))
+        scopes.extend(Scope(chains=[chain], chain_id=chain.pk, start=start, end=end, is_whole_alliance=False)
+                      for chain in chains)
+    return scopes
+
+
+def warm_default_views() -> dict[str, int]:
+    """Bring every default view up to the current data (those already current are skipped). Returns counts."""
+    if not cache_seconds():
+        return {}
+    cache.set(WARM_RECENT_KEY, 1, WARM_INTERVAL_SECONDS)
+    cache.delete(WARM_QUEUED_KEY)  # changes from now on queue the next warm-up
+    outcomes: dict[str, int] = {}
+    for scope in default_scopes():
+        outcome = refresh_figures(scope)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _localised(data: dict[str, Any]) -> dict[str, Any]:
+    """Labels in the reader's language: the cached figures are shared by every language."""
+    for row in data["statuses"]:
+        row["label"] = str(Status(row["value"]).label)
+    for row in data["status_distribution"]:
+        row["label"] = str(Status(row["status"]).label)
+    for event in data["recent_activity"]:
+        event["kind_label"] = str(ChallengeEvent.Kind(event["kind"]).label)
+        if event["actor"] is None:
+            event["actor"] = _("系统")
+    return data
+
+
+def _compute_dashboard_data(scope: Scope, *, experts_version: str | None = None) -> dict[str, Any]:
     chain_id, start, end = scope.chain_id, scope.start, scope.end
     chains = scope.chains
     challenges = scope_challenges(scope)
@@ -366,7 +587,7 @@ def _compute_dashboard_data(scope: Scope) -> dict[str, Any]:
         "median_days_to_completion": round(median_days, 1) if median_days is not None else None,
         "utilisation": _rate(load["live_claims"], load["capacity"]),
         "match_top_share": _rate(claim_figures["accepted_top"], claim_figures["accepted_claims"]),
-        "fields": _with_coverage(grouped.fields),
+        "fields": _with_coverage(grouped.fields, experts_version=experts_version),
         "top_experts_by_claims": top_by_claims,
         "top_experts_by_accepted": top_by_accepted,
         "top_enterprises": grouped.top_enterprises,
@@ -589,9 +810,20 @@ def _pool_load(scope: Scope) -> dict[str, int]:
     return figures
 
 
-def _with_coverage(demand: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The most demanded technical fields of the period and how many pool experts cover each."""
-    coverage = field_coverage(field_ids=[row["field_id"] for row in demand])
+def _with_coverage(demand: list[dict[str, Any]], *, experts_version: str | None = None) -> list[dict[str, Any]]:
+    """The most demanded technical fields of the period and how many pool experts cover each.
+
+    Coverage depends on the experts alone: with their version known it is cached, so a change of challenges or
+    claims does not count the pool again (the same dozen fields top most views)."""
+    field_ids = sorted(row["field_id"] for row in demand)
+    if experts_version is None or not field_ids:
+        coverage = field_coverage(field_ids=field_ids)
+    else:
+        key = "dashboard:coverage:" + hashlib.sha256(repr((experts_version, field_ids)).encode()).hexdigest()
+        coverage = cache.get(key)
+        if coverage is None:
+            coverage = field_coverage(field_ids=field_ids)
+            cache.set(key, coverage, max(cache_seconds(), max_stale_seconds(), 600))
     return [{**row, "experts": coverage.get(row["field_id"], 0)} for row in demand]
 
 
@@ -713,7 +945,7 @@ def _recent_activity(scope: Scope) -> list[dict[str, Any]]:
     return [
         {
             "at": timezone.localtime(event.created_at).isoformat(),
-            "actor": event.actor.name if event.actor else _("系统"),
+            "actor": event.actor.name if event.actor else None,  # 系统, in the reader's language (_localised)
             "kind": event.kind,
             "kind_label": str(event.get_kind_display()),
             "challenge_id": event.challenge_id,

@@ -124,6 +124,11 @@ class DashboardApi(APIView):
             completed = serializers.ListField(child=serializers.IntegerField())
 
         filters = FiltersSerializer()
+        computed_at = serializers.CharField(
+            help_text="ISO 8601, Beijing time: when these figures were computed (at most DASHBOARD_MAX_STALE_SECONDS "
+                      "old when is_fresh is false)")
+        is_fresh = serializers.BooleanField(
+            help_text="false: the data changed since computed_at; a refresh is under way")
         sla_days = serializers.IntegerField()
         match_top_rank = serializers.IntegerField()
         funnel = FunnelSerializer(many=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -196,6 +197,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         export_xlsx_url=_url_or_empty("alliance:dashboard_export", **filters, format="xlsx"),
         export_csv_url=_url_or_empty("alliance:dashboard_export", **filters, format="csv"),
         is_park_staff=roles.is_park_staff(request.user),
+        updated_at=dt.datetime.fromisoformat(data["computed_at"]),
     )
     return render(request, "alliance/dashboard.html", context)
 

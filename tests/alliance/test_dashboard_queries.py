@@ -39,7 +39,9 @@ def count_queries(action) -> int:
 
 
 @pytest.mark.parametrize("who", ["park_staff", "chain_leader"])
-def test_query_count_is_the_same_for_five_times_the_data(request, client, chain, other_chain, who):
+def test_query_count_is_the_same_for_five_times_the_data(request, client, settings, chain, other_chain, who):
+    # figures computed in the request every time the data changed (no stale figures served)
+    settings.DASHBOARD_MAX_STALE_SECONDS = 0
     user = request.getfixturevalue(who)
     client.force_login(user)
 
@@ -68,3 +70,25 @@ def test_selector_query_count_is_fixed(park_staff, chain):
     park_staff = type(park_staff).objects.get(pk=park_staff.pk)
     large = count_queries(lambda: dashboard_data(user=park_staff))
     assert large == small
+
+
+def test_stale_figures_are_served_in_a_fixed_number_of_queries(client, chain_leader, chain):
+    # given a chain leader who opened the page, and the data changed since
+    client.force_login(chain_leader)
+    add_activity(chain=chain, size=1)
+    assert client.get("/alliance/dashboard/").status_code == 200
+    add_activity(chain=chain, size=1)
+    small = count_queries(lambda: client.get("/alliance/dashboard/"))
+    # when the data grows five-fold and the page is opened again
+    add_activity(chain=chain, size=5)
+    response = None
+
+    def open_page() -> None:
+        nonlocal response
+        response = client.get("/alliance/dashboard/")
+
+    large = count_queries(open_page)
+    # then the recent figures are served without computing, in as many queries
+    assert response.context["data"]["is_fresh"] is False
+    assert large == small
+    assert small < 15
