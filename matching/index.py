@@ -137,7 +137,8 @@ class ExpertIndex:
         first = self.score(query, clip=False)  # fits are at most 1 + rounding; scaled below 1 by the mix
         window = ranking.feedback_window(first)
         order = window[np.lexsort((window, -first[window]))]  # best first, ties by slot: as ranking.top_k
-        best = order[:self.weights.feedback_experts]
+        best = (order[:self.weights.feedback_experts] if len(order) >= self.weights.feedback_experts
+                else ranking.top_k(first, self.weights.feedback_experts))  # a window narrower than the feedback
         expansion = ranking.feedback_expansion(self.vocabulary, self._rows(best), first[best], self.weights)
         # Outside the window the expansion's fit counts as 0: only the window's rows are read, in place.
         fit = first

@@ -38,7 +38,7 @@ def test_words_separate_the_right_expert_far_better_than_character_ngrams():
     baseline = (characters.transform([c.full_text for c in challenges]) @ expert_rows.T).toarray()
     engine_margin, engine_firsts = separation(engine)
     baseline_margin, baseline_firsts = separation(baseline)
-    # then the engine ranks every right expert first, and by a far wider margin (measured: 0.90 against 0.47)
+    # then the engine ranks every right expert first, and by a far wider margin (measured: 0.89 against 0.47)
     assert engine_firsts == len(IDS) and engine_firsts >= baseline_firsts
     assert engine_margin > 0.8
     assert engine_margin > 1.5 * baseline_margin

@@ -73,3 +73,25 @@ def test_site_fit_is_the_same_in_both_directions_and_equals_the_offline_fit(open
         assert forward[expert.pk] == pytest.approx(reverse[open_challenge.pk], abs=1e-3)
     finally:
         index.forget_loaded_index()
+
+
+def test_index_rank_takes_the_top_from_the_feedback_window_exactly_as_a_full_sort(monkeypatch):
+    # given a pool bigger than a (shrunk) feedback window, held as the site holds it
+    from matching.index import ExpertIndex, PoolState
+
+    monkeypatch.setattr(ranking, "FEEDBACK_WINDOW", 3)
+    profiles = PROFILES * 4
+    matrix = ranking.build_expert_matrix(profiles)
+    state = PoolState(len(profiles), 0, 0, 0)
+    engine = ExpertIndex(vocabulary=matrix.vocabulary, inverted=matrix.term_major(),
+                         base_ids=np.arange(1, len(profiles) + 1), base_state=state, base_name="test", state=state,
+                         rows=matrix.rows)
+    # when a challenge is ranked through the window shortcut
+    fit, best = engine.rank(engine.encode(CHALLENGE), 3)
+    # then the top 3 are what a full sort of the fits gives, the fits match the offline ones, and the lookup
+    # product equals scipy's
+    assert best.tolist() == ranking.top_k(fit, 3).tolist()
+    np.testing.assert_allclose(fit, ranking.score_matrix(matrix, [CHALLENGE])[0], atol=1e-6)
+    expansion = ranking.feedback_expansion(matrix.vocabulary, matrix.rows[:2], np.array([0.5, 0.2]), matrix.weights)
+    np.testing.assert_allclose(ranking.dot_rows(matrix.rows, expansion),
+                               ranking.score_rows(matrix.rows, expansion)[0], atol=1e-6)
