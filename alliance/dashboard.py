@@ -366,7 +366,7 @@ def dashboard_data(
     }
     data["computed_at"] = timezone.localtime(
         dt.datetime.fromtimestamp(figures.computed_at, tz=dt.UTC)
-    ).isoformat(timespec="seconds")
+    ).isoformat(timespec="milliseconds")
     data["is_fresh"] = figures.is_fresh
     return _localised(data)
 
