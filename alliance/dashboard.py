@@ -415,8 +415,8 @@ def _enqueue_on_commit(kwargs: dict[str, Any], *, marker: str, countdown: float 
         try:
             refresh_dashboard_figures_task.apply_async(kwargs=kwargs, countdown=countdown)
         except Exception:  # broker down: stale figures age out and requests compute inline; nothing is lost
-            cache.delete(marker)
-            logger.warning("could not enqueue the dashboard refresh", exc_info=True)
+            # The marker stays: one request per QUEUED_SECONDS pays for trying again, not every one.
+            logger.warning("could not enqueue the dashboard refresh (%s)", marker, exc_info=True)
 
     transaction.on_commit(enqueue)
 

@@ -234,3 +234,25 @@ def test_page_and_api_say_when_the_figures_were_computed(client, api_client, par
     assert api.json()["is_fresh"] is False
     assert dt.datetime.fromisoformat(api.json()["computed_at"]) == computed_at
     assert api.json()["computed_at"].endswith("+08:00")
+
+
+def test_broker_down_still_serves_the_page_and_tries_once_per_interval(
+    monkeypatch, park_staff, chain, django_capture_on_commit_callbacks
+):
+    # given figures behind the data, and a broker that refuses every message
+    attempts = []
+
+    def refuse(kwargs, countdown):
+        attempts.append(kwargs)
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(refresh_dashboard_figures_task, "apply_async", refuse)
+    add_activity(chain=chain, size=1)
+    before = dashboard.dashboard_data(user=park_staff, chain_id=chain.pk)
+    add_activity(chain=chain, size=1)
+    # when staff look three times
+    with django_capture_on_commit_callbacks(execute=True):
+        views = [dashboard.dashboard_data(user=park_staff, chain_id=chain.pk) for _index in range(3)]
+    # then every view got the recent figures, and the refresh of that scope was tried once, not per view
+    assert [view["computed_at"] for view in views] == [before["computed_at"]] * 3
+    assert len(scoped_refreshes([(kwargs, 0) for kwargs in attempts])) == 1
