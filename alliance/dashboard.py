@@ -438,6 +438,14 @@ def request_default_views_warmed() -> None:
         _enqueue_on_commit({}, marker=WARM_QUEUED_KEY, countdown=countdown)
 
 
+def note_alliance_changed() -> None:
+    """Called by writers (every ChallengeEvent): get the default views recomputed in the background right after the
+    write commits, so the next reader finds fresh figures. With eager Celery (the quick start) the next reader
+    computes them anyway, so writers are not slowed down."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        request_default_views_warmed()
+
+
 def _scope_arguments(scope: Scope) -> dict[str, Any]:
     return {
         "chain_ids": scope.chain_ids, "is_whole_alliance": scope.is_whole_alliance,

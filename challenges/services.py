@@ -79,10 +79,14 @@ def record_event(
     claim: Claim | None = None,
     note: str = "",
 ) -> ChallengeEvent:
-    return ChallengeEvent.objects.create(
+    event = ChallengeEvent.objects.create(
         challenge=challenge, actor=actor, kind=kind, from_status=from_status, to_status=to_status,
         claim=claim, note=note,
     )
+    from alliance.dashboard import note_alliance_changed
+
+    note_alliance_changed()
+    return event
 
 
 def move_challenge(*, challenge: Challenge, to: str, **changes: object) -> bool:

@@ -256,3 +256,23 @@ def test_broker_down_still_serves_the_page_and_tries_once_per_interval(
     # then every view got the recent figures, and the refresh of that scope was tried once, not per view
     assert [view["computed_at"] for view in views] == [before["computed_at"]] * 3
     assert len(scoped_refreshes([(kwargs, 0) for kwargs in attempts])) == 1
+
+
+def test_a_lifecycle_write_queues_one_warm_up_of_the_default_views(settings,
+                                                                    expert, open_challenge, monkeypatch):
+    # given a worker-backed site (not the eager quick start)
+    from django.core.cache import cache
+
+    from alliance import dashboard
+    from challenges import services
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.delete(dashboard.WARM_QUEUED_KEY)
+    queued = []
+    monkeypatch.setattr(dashboard, "_enqueue_on_commit", lambda arguments, **kwargs: queued.append(arguments))
+    # when an expert claims (two events are written in one burst)
+    services.claim_challenge(expert=expert, challenge=open_challenge,
+                             proposal="采用三维视觉测量加柔性夹爪，按零件尺寸自动匹配包装规格。", expected_days=30)
+    services.record_event(challenge=open_challenge, actor=None, kind="updated")
+    # then the default views are queued for a warm-up exactly once
+    assert queued == [{}]
